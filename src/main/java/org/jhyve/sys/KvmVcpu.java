@@ -1,0 +1,158 @@
+package org.jhyve.sys;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * A vCPU file descriptor, its shared kvm_run page and its ioctls. Everything except {@link #kick}
+ * is called from the vCPU's own thread: KVM serialises vCPU ioctls on a mutex, so a call from
+ * another thread would wait for KVM_RUN to return.
+ */
+public final class KvmVcpu implements AutoCloseable {
+    public static final long RUN = Kvm.io(0x80), GET_REGS = Kvm.ior(0x81, 144), SET_REGS = Kvm.iow(0x82, 144),
+            GET_SREGS = Kvm.ior(0x83, 312), SET_SREGS = Kvm.iow(0x84, 312), GET_MSRS = Kvm.iowr(0x88, 8),
+            SET_MSRS = Kvm.iow(0x89, 8), SET_CPUID2 = Kvm.iow(0x90, 8), GET_MP_STATE = Kvm.ior(0x98, 4),
+            SET_MP_STATE = Kvm.iow(0x99, 4), NMI = Kvm.io(0x9a), GET_VCPU_EVENTS = Kvm.ior(0x9f, 64),
+            SET_VCPU_EVENTS = Kvm.iow(0xa0, 64), GET_LAPIC = Kvm.ior(0x8e, 1024), SET_LAPIC = Kvm.iow(0x8f, 1024);
+
+    // struct kvm_run offsets (linux/kvm.h); the exit union starts at 32.
+    public static final long RUN_IMMEDIATE_EXIT = 1, RUN_EXIT_REASON = 8, RUN_IF_FLAG = 13, RUN_EXIT = 32;
+
+    public static final int EXIT_UNKNOWN = 0, EXIT_EXCEPTION = 1, EXIT_IO = 2, EXIT_HYPERCALL = 3, EXIT_DEBUG = 4,
+            EXIT_HLT = 5, EXIT_MMIO = 6, EXIT_IRQ_WINDOW_OPEN = 7, EXIT_SHUTDOWN = 8, EXIT_FAIL_ENTRY = 9,
+            EXIT_INTR = 10, EXIT_INTERNAL_ERROR = 17, EXIT_SYSTEM_EVENT = 24, EXIT_X86_RDMSR = 29,
+            EXIT_X86_WRMSR = 30;
+
+    public static final int MP_STATE_RUNNABLE = 0, MP_STATE_UNINITIALIZED = 1, MP_STATE_INIT_RECEIVED = 2,
+            MP_STATE_HALTED = 3, MP_STATE_SIPI_RECEIVED = 4;
+
+    private final KvmVm vm;
+    private final int id;
+    private final int fd;
+    private final MemorySegment run;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment regs = arena.allocate(KvmLayouts.REGS);
+    private final MemorySegment sregs = arena.allocate(KvmLayouts.SREGS);
+
+    KvmVcpu(KvmVm vm, int id, int fd, int mmapSize) {
+        this.vm = vm;
+        this.id = id;
+        this.fd = fd;
+        this.run = Libc.mmap(mmapSize, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fd, 0, "kvm_run of vcpu " + id);
+    }
+
+    public int id() { return id; }
+
+    public int fd() { return fd; }
+
+    public KvmVm vm() { return vm; }
+
+    /** The shared kvm_run structure. */
+    public MemorySegment runPage() { return run; }
+
+    /** KVM_RUN: returns 0, or -errno (EINTR after a kick, EAGAIN). */
+    public int run() {
+        return Libc.ioctlRaw(fd, RUN, 0L);
+    }
+
+    public int exitReason() { return run.get(JAVA_INT, RUN_EXIT_REASON); }
+
+    public void setImmediateExit(boolean on) { run.set(JAVA_BYTE, RUN_IMMEDIATE_EXIT, (byte) (on ? 1 : 0)); }
+
+    /** Register file, read into a buffer owned by this vCPU (valid until the next getRegs). */
+    public MemorySegment getRegs() {
+        Libc.ioctl(fd, GET_REGS, regs, "KVM_GET_REGS vcpu " + id);
+        return regs;
+    }
+
+    public void setRegs(MemorySegment r) {
+        Libc.ioctl(fd, SET_REGS, r, "KVM_SET_REGS vcpu " + id);
+    }
+
+    public MemorySegment getSregs() {
+        Libc.ioctl(fd, GET_SREGS, sregs, "KVM_GET_SREGS vcpu " + id);
+        return sregs;
+    }
+
+    public void setSregs(MemorySegment s) {
+        Libc.ioctl(fd, SET_SREGS, s, "KVM_SET_SREGS vcpu " + id);
+    }
+
+    public void setCpuid(CpuidEntry[] entries) {
+        try (Arena a = Arena.ofConfined()) {
+            long es = KvmLayouts.CPUID_ENTRY2.byteSize();
+            MemorySegment buf = a.allocate(8 + entries.length * es, 8);
+            buf.set(JAVA_INT, 0, entries.length);
+            for (int i = 0; i < entries.length; i++) entries[i].write(buf.asSlice(8 + i * es, es));
+            Libc.ioctl(fd, SET_CPUID2, buf, "KVM_SET_CPUID2 vcpu " + id + " (" + entries.length + " entries)");
+        }
+    }
+
+    /** KVM_SET_MSRS for (index, value) pairs; fails if KVM refused any of them. */
+    public void setMsrs(long[][] msrs) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(8 + 16L * msrs.length, 8);
+            buf.set(JAVA_INT, 0, msrs.length);
+            for (int i = 0; i < msrs.length; i++) {
+                buf.set(JAVA_INT, 8 + 16L * i, (int) msrs[i][0]);
+                buf.set(JAVA_LONG, 16 + 16L * i, msrs[i][1]);
+            }
+            int n = Libc.ioctl(fd, SET_MSRS, buf, "KVM_SET_MSRS vcpu " + id);
+            if (n != msrs.length) {
+                throw new IllegalStateException(String.format("KVM_SET_MSRS vcpu %d: MSR 0x%x refused", id, msrs[n][0]));
+            }
+        }
+    }
+
+    public long getMsr(int index) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(24, 8);
+            buf.set(JAVA_INT, 0, 1);
+            buf.set(JAVA_INT, 8, index);
+            int n = Libc.ioctl(fd, GET_MSRS, buf, String.format("KVM_GET_MSRS 0x%x", index));
+            if (n != 1) throw new IllegalStateException(String.format("KVM_GET_MSRS: MSR 0x%x not readable", index));
+            return buf.get(JAVA_LONG, 16);
+        }
+    }
+
+    public int getMpState() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(JAVA_INT);
+            Libc.ioctl(fd, GET_MP_STATE, s, "KVM_GET_MP_STATE vcpu " + id);
+            return s.get(JAVA_INT, 0);
+        }
+    }
+
+    public void setMpState(int state) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(JAVA_INT);
+            s.set(JAVA_INT, 0, state);
+            Libc.ioctl(fd, SET_MP_STATE, s, "KVM_SET_MP_STATE vcpu " + id);
+        }
+    }
+
+    public void nmi() {
+        Libc.ioctl(fd, NMI, 0L, "KVM_NMI vcpu " + id);
+    }
+
+    public MemorySegment getEvents(Arena a) {
+        MemorySegment e = a.allocate(KvmLayouts.VCPU_EVENTS);
+        Libc.ioctl(fd, GET_VCPU_EVENTS, e, "KVM_GET_VCPU_EVENTS vcpu " + id);
+        return e;
+    }
+
+    public void setEvents(MemorySegment e) {
+        Libc.ioctl(fd, SET_VCPU_EVENTS, e, "KVM_SET_VCPU_EVENTS vcpu " + id);
+    }
+
+    @Override
+    public void close() {
+        Libc.munmap(run);
+        Libc.close(fd);
+        arena.close();
+    }
+}

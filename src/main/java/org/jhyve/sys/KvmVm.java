@@ -1,0 +1,151 @@
+package org.jhyve.sys;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/** A KVM VM file descriptor and its ioctls. */
+public final class KvmVm implements AutoCloseable {
+    public static final long SET_USER_MEMORY_REGION = Kvm.iow(0x46, 32), SET_TSS_ADDR = Kvm.io(0x47),
+            SET_IDENTITY_MAP_ADDR = Kvm.iow(0x48, 8), CREATE_IRQCHIP = Kvm.io(0x60), IRQ_LINE = Kvm.iow(0x61, 8),
+            CREATE_PIT2 = Kvm.iow(0x77, 64), IRQFD = Kvm.iow(0x76, 32), IOEVENTFD = Kvm.iow(0x79, 64),
+            SIGNAL_MSI = Kvm.iow(0xa5, 32), ENABLE_CAP = Kvm.iow(0xa3, 104), CREATE_VCPU = Kvm.io(0x41),
+            X86_SET_MSR_FILTER = Kvm.iow(0xc6, 392);
+
+    public static final int MEM_READONLY = 2;
+    public static final int PIT_SPEAKER_DUMMY = 1;
+
+    private final Kvm kvm;
+    private final int fd;
+
+    KvmVm(Kvm kvm, int fd) {
+        this.kvm = kvm;
+        this.fd = fd;
+    }
+
+    public Kvm kvm() { return kvm; }
+
+    public int fd() { return fd; }
+
+    public void setUserMemoryRegion(int slot, int flags, long guestPhys, long size, MemorySegment host) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment r = a.allocate(KvmLayouts.USERSPACE_MEMORY_REGION);
+            r.set(JAVA_INT, 0, slot);
+            r.set(JAVA_INT, 4, flags);
+            r.set(JAVA_LONG, 8, guestPhys);
+            r.set(JAVA_LONG, 16, size);
+            r.set(JAVA_LONG, 24, host.address());
+            Libc.ioctl(fd, SET_USER_MEMORY_REGION, r,
+                    String.format("KVM_SET_USER_MEMORY_REGION slot %d at 0x%x size 0x%x", slot, guestPhys, size));
+        }
+    }
+
+    public void setTssAddr(long addr) {
+        Libc.ioctl(fd, SET_TSS_ADDR, addr, String.format("KVM_SET_TSS_ADDR 0x%x", addr));
+    }
+
+    public void setIdentityMapAddr(long addr) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(JAVA_LONG);
+            v.set(JAVA_LONG, 0, addr);
+            Libc.ioctl(fd, SET_IDENTITY_MAP_ADDR, v, String.format("KVM_SET_IDENTITY_MAP_ADDR 0x%x", addr));
+        }
+    }
+
+    public void createIrqchip() {
+        Libc.ioctl(fd, CREATE_IRQCHIP, 0L, "KVM_CREATE_IRQCHIP");
+    }
+
+    public void createPit2() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment c = a.allocate(KvmLayouts.PIT_CONFIG);
+            c.set(JAVA_INT, 0, PIT_SPEAKER_DUMMY);
+            Libc.ioctl(fd, CREATE_PIT2, c, "KVM_CREATE_PIT2");
+        }
+    }
+
+    /** KVM_IRQ_LINE: raise or lower a GSI on the in-kernel PIC/IOAPIC. */
+    public void irqLine(int gsi, boolean level) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment l = a.allocate(KvmLayouts.IRQ_LEVEL);
+            l.set(JAVA_INT, 0, gsi);
+            l.set(JAVA_INT, 4, level ? 1 : 0);
+            Libc.ioctl(fd, IRQ_LINE, l, "KVM_IRQ_LINE gsi " + gsi);
+        }
+    }
+
+    /** KVM_SIGNAL_MSI; returns 0 when the guest blocked it, &gt; 0 when delivered. */
+    public int signalMsi(long address, int data) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment m = a.allocate(KvmLayouts.MSI);
+            m.set(JAVA_INT, 0, (int) address);
+            m.set(JAVA_INT, 4, (int) (address >>> 32));
+            m.set(JAVA_INT, 8, data);
+            return Libc.ioctl(fd, SIGNAL_MSI, m, String.format("KVM_SIGNAL_MSI 0x%x/0x%x", address, data));
+        }
+    }
+
+    public void irqfd(int eventFd, int gsi, boolean deassign) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(KvmLayouts.IRQFD);
+            s.set(JAVA_INT, 0, eventFd);
+            s.set(JAVA_INT, 4, gsi);
+            s.set(JAVA_INT, 8, deassign ? 1 : 0);
+            Libc.ioctl(fd, IRQFD, s, "KVM_IRQFD gsi " + gsi);
+        }
+    }
+
+    public static final int IOEVENTFD_DATAMATCH = 1, IOEVENTFD_PIO = 2, IOEVENTFD_DEASSIGN = 4;
+
+    public void ioeventfd(int eventFd, long addr, int len, boolean pio, Long datamatch, boolean deassign) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(KvmLayouts.IOEVENTFD);
+            int flags = (pio ? IOEVENTFD_PIO : 0) | (datamatch != null ? IOEVENTFD_DATAMATCH : 0)
+                    | (deassign ? IOEVENTFD_DEASSIGN : 0);
+            s.set(JAVA_LONG, 0, datamatch == null ? 0 : datamatch);
+            s.set(JAVA_LONG, 8, addr);
+            s.set(JAVA_INT, 16, len);
+            s.set(JAVA_INT, 20, eventFd);
+            s.set(JAVA_INT, 24, flags);
+            Libc.ioctl(fd, IOEVENTFD, s, String.format("KVM_IOEVENTFD 0x%x", addr));
+        }
+    }
+
+    public void enableCap(int cap, long... args) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(KvmLayouts.ENABLE_CAP);
+            s.set(JAVA_INT, 0, cap);
+            for (int i = 0; i < args.length; i++) s.set(JAVA_LONG, 8 + 8L * i, args[i]);
+            Libc.ioctl(fd, ENABLE_CAP, s, "KVM_ENABLE_CAP " + cap);
+        }
+    }
+
+    /** KVM_X86_SET_MSR_FILTER with default-allow and one deny range per (base, count). */
+    public void setMsrFilterDenyDefaultAllow(long[][] denyRanges) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment f = a.allocate(KvmLayouts.MSR_FILTER);
+            f.set(JAVA_INT, 0, 0); // KVM_MSR_FILTER_DEFAULT_ALLOW
+            long rangeSize = KvmLayouts.MSR_FILTER_RANGE.byteSize();
+            for (int i = 0; i < denyRanges.length; i++) {
+                int base = (int) denyRanges[i][0], n = (int) denyRanges[i][1];
+                MemorySegment bitmap = a.allocate((n + 7) / 8, 8); // zero bits = deny
+                long r = 8 + i * rangeSize;
+                f.set(JAVA_INT, r, 3); // KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE
+                f.set(JAVA_INT, r + 4, n);
+                f.set(JAVA_INT, r + 8, base);
+                f.set(java.lang.foreign.ValueLayout.ADDRESS, r + 16, bitmap);
+            }
+            Libc.ioctl(fd, X86_SET_MSR_FILTER, f, "KVM_X86_SET_MSR_FILTER");
+        }
+    }
+
+    public KvmVcpu createVcpu(int id, int mmapSize) {
+        int vfd = Libc.ioctl(fd, CREATE_VCPU, id, "KVM_CREATE_VCPU " + id);
+        return new KvmVcpu(this, id, vfd, mmapSize);
+    }
+
+    @Override
+    public void close() { Libc.close(fd); }
+}

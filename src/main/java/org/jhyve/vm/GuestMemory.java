@@ -1,0 +1,128 @@
+package org.jhyve.vm;
+
+import org.jhyve.sys.Libc;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Guest RAM laid out as bhyve does: [0, lowmem) with lowmem at most 3 GiB, and the rest from
+ * 4 GiB. Backed by one shared-memory file (memfd now; a file in the VM's home later) mapped once,
+ * so a loader process and the VMM can share it. Every guest-controlled address goes through
+ * {@link #slice}, which refuses anything not wholly inside RAM.
+ */
+public final class GuestMemory implements AutoCloseable {
+    public static final long LOWMEM_LIMIT = 0xC000_0000L;
+    public static final long HIGHMEM_BASE = 0x1_0000_0000L;
+
+    private final long size;
+    private final long lowSize;
+    private final long highSize;
+    private final int fd;
+    private final MemorySegment map;
+
+    private GuestMemory(long size, int fd, MemorySegment map) {
+        this.size = size;
+        this.lowSize = Math.min(size, LOWMEM_LIMIT);
+        this.highSize = size - lowSize;
+        this.fd = fd;
+        this.map = map;
+    }
+
+    /** Anonymous shared memory of the given size. */
+    public static GuestMemory create(String name, long size) {
+        if (size < 1 << 20) throw new IllegalArgumentException("guest memory of " + size + " bytes is below 1 MiB");
+        if ((size & 0xFFF) != 0) throw new IllegalArgumentException("guest memory size " + size + " is not page aligned");
+        int fd = Libc.memfdCreate("jhyve-ram-" + name);
+        try {
+            Libc.ftruncate(fd, size);
+            MemorySegment m = Libc.mmap(size, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED | Libc.MAP_NORESERVE,
+                    fd, 0, "guest RAM");
+            return new GuestMemory(size, fd, m);
+        } catch (RuntimeException e) {
+            Libc.close(fd);
+            throw e;
+        }
+    }
+
+    /** Wraps an existing mapping (tests use heap-free fake memory this way). */
+    public static GuestMemory wrap(MemorySegment map) {
+        return new GuestMemory(map.byteSize(), -1, map);
+    }
+
+    public long size() { return size; }
+
+    public long lowSize() { return lowSize; }
+
+    public long highSize() { return highSize; }
+
+    /** The host mapping of low RAM (guest physical 0). */
+    public MemorySegment lowSegment() { return map.asSlice(0, lowSize); }
+
+    /** The host mapping of high RAM (guest physical 4 GiB), empty when there is none. */
+    public MemorySegment highSegment() { return map.asSlice(lowSize, highSize); }
+
+    /** Offset of a guest physical range in the mapping, or -1 when it is not wholly RAM. */
+    private long offsetOf(long gpa, long len) {
+        if (len < 0) return -1;
+        if (Long.compareUnsigned(gpa, lowSize) < 0) {
+            return Long.compareUnsigned(len, lowSize - gpa) <= 0 ? gpa : -1;
+        }
+        long h = gpa - HIGHMEM_BASE;
+        if (gpa >= HIGHMEM_BASE && Long.compareUnsigned(h, highSize) < 0 && Long.compareUnsigned(len, highSize - h) <= 0) {
+            return lowSize + h;
+        }
+        return -1;
+    }
+
+    public boolean isRam(long gpa, long len) { return offsetOf(gpa, len) >= 0; }
+
+    /** The host view of [gpa, gpa+len); throws GuestMemoryException unless it is all RAM. */
+    public MemorySegment slice(long gpa, long len) {
+        long off = offsetOf(gpa, len);
+        if (off < 0) throw new GuestMemoryException(gpa, len);
+        return map.asSlice(off, len);
+    }
+
+    public void write(long gpa, byte[] data) {
+        MemorySegment.copy(data, 0, slice(gpa, data.length), ValueLayout.JAVA_BYTE, 0, data.length);
+    }
+
+    public byte[] read(long gpa, int len) {
+        return slice(gpa, len).toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    public long readLong(long gpa) { return slice(gpa, 8).get(ValueLayout.JAVA_LONG_UNALIGNED, 0); }
+
+    public int readInt(long gpa) { return slice(gpa, 4).get(ValueLayout.JAVA_INT_UNALIGNED, 0); }
+
+    public void writeLong(long gpa, long v) { slice(gpa, 8).set(ValueLayout.JAVA_LONG_UNALIGNED, 0, v); }
+
+    public void writeInt(long gpa, int v) { slice(gpa, 4).set(ValueLayout.JAVA_INT_UNALIGNED, 0, v); }
+
+    public void writeShort(long gpa, short v) { slice(gpa, 2).set(ValueLayout.JAVA_SHORT_UNALIGNED, 0, v); }
+
+    public void writeByte(long gpa, byte v) { slice(gpa, 1).set(ValueLayout.JAVA_BYTE, 0, v); }
+
+    /** Advises the kernel; failures are not fatal (e.g. MADV_DONTDUMP on an old kernel). */
+    public void advise(int advice) {
+        if (fd >= 0) Libc.madvise(map, advice);
+    }
+
+    public void lock() { Libc.mlock(map); }
+
+    @Override
+    public void close() {
+        if (fd >= 0) {
+            Libc.munmap(map);
+            Libc.close(fd);
+        }
+    }
+
+    /** A guest-supplied address that is not RAM. */
+    public static final class GuestMemoryException extends RuntimeException {
+        public GuestMemoryException(long gpa, long len) {
+            super(String.format("guest physical range 0x%x+0x%x is not RAM", gpa, len));
+        }
+    }
+}

@@ -1,0 +1,184 @@
+package org.jhyve.vm;
+
+import org.jhyve.bus.Bus;
+import org.jhyve.sys.KvmVcpu;
+import org.jhyve.sys.Libc;
+
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+/**
+ * One vCPU and its thread ("vcpu N", a named platform thread: it blocks in KVM_RUN). The loop
+ * runs the guest and dispatches each exit; another thread reaches it only through
+ * {@link #request}, which kicks it out of KVM_RUN so the work happens on the vCPU's own thread
+ * (KVM's vCPU ioctls belong to the thread in KVM_RUN).
+ */
+public final class Vcpu {
+    private final Vm vm;
+    private final KvmVcpu kvm;
+    private final MemorySegment run;
+    private final Thread thread;
+    private volatile long pthread;
+    private final CountDownLatch started = new CountDownLatch(1);
+    private final java.util.concurrent.ConcurrentLinkedQueue<Consumer<KvmVcpu>> requests =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private volatile boolean stop;
+    private static final boolean DEBUG = Boolean.getBoolean("jhyve.debug.exits");
+
+    Vcpu(Vm vm, KvmVcpu kvm) {
+        this.vm = vm;
+        this.kvm = kvm;
+        this.run = kvm.runPage();
+        this.thread = Thread.ofPlatform().name("vcpu " + kvm.id()).daemon(true).unstarted(this::loop);
+    }
+
+    public int id() { return kvm.id(); }
+
+    public KvmVcpu kvm() { return kvm; }
+
+    void start() {
+        thread.start();
+        try {
+            started.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Runs work on the vCPU thread between two KVM_RUNs. */
+    public void request(Consumer<KvmVcpu> work) {
+        requests.add(work);
+        kick();
+    }
+
+    void stop() {
+        stop = true;
+        kick();
+    }
+
+    void join(long millis) throws InterruptedException { thread.join(millis); }
+
+    private void kick() {
+        kvm.setImmediateExit(true);
+        long p = pthread;
+        if (p != 0 && thread.isAlive()) org.jhyve.sys.Kick.send(p);
+    }
+
+    private void loop() {
+        pthread = Libc.pthreadSelf();
+        try {
+            vm.onVcpuThreadStart(this);
+        } catch (RuntimeException e) {
+            started.countDown();
+            vm.fail("vcpu " + id() + " set-up failed: " + e.getMessage(), e);
+            return;
+        }
+        started.countDown();
+        try {
+            while (!stop) {
+                int rc = kvm.run();
+                if (rc < 0) {
+                    if (rc == -Libc.EINTR || rc == -Libc.EAGAIN) {
+                        kvm.setImmediateExit(false);
+                        drainRequests();
+                        continue;
+                    }
+                    vm.fail("KVM_RUN on vcpu " + id() + " failed: " + Libc.strerror(-rc), null);
+                    return;
+                }
+                handleExit();
+            }
+        } catch (RuntimeException e) {
+            vm.fail("vcpu " + id() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void drainRequests() {
+        Consumer<KvmVcpu> w;
+        while ((w = requests.poll()) != null) w.accept(kvm);
+    }
+
+    private void handleExit() {
+        int reason = kvm.exitReason();
+        if (DEBUG) System.err.println("vcpu " + id() + " exit " + reason + " rip 0x" + Long.toHexString(kvm.getRegs().get(JAVA_LONG, 128)));
+        switch (reason) {
+            case KvmVcpu.EXIT_IO -> handleIo();
+            case KvmVcpu.EXIT_MMIO -> handleMmio();
+            case KvmVcpu.EXIT_SHUTDOWN -> vm.requestExit(ExitStatus.TRIPLE_FAULT, "vcpu " + id() + " triple fault");
+            case KvmVcpu.EXIT_HLT -> vm.onHlt(this);
+            case KvmVcpu.EXIT_SYSTEM_EVENT -> handleSystemEvent();
+            case KvmVcpu.EXIT_X86_RDMSR, KvmVcpu.EXIT_X86_WRMSR -> vm.msrs().handle(this, run, reason == KvmVcpu.EXIT_X86_WRMSR);
+            case KvmVcpu.EXIT_INTERNAL_ERROR -> vm.onInternalError(this, run);
+            case KvmVcpu.EXIT_FAIL_ENTRY -> vm.fail(String.format("vcpu %d: VM entry failed, hardware reason 0x%x",
+                    id(), run.get(JAVA_LONG, KvmVcpu.RUN_EXIT)), null);
+            case KvmVcpu.EXIT_INTR -> drainRequests();
+            default -> vm.fail("vcpu " + id() + ": unhandled KVM exit reason " + reason + " at rip 0x"
+                    + Long.toHexString(kvm.getRegs().get(JAVA_LONG, 128)), null);
+        }
+    }
+
+    private void handleIo() {
+        long e = KvmVcpu.RUN_EXIT;
+        boolean out = run.get(JAVA_BYTE, e) == 1;
+        int size = run.get(JAVA_BYTE, e + 1);
+        int port = Short.toUnsignedInt(run.get(JAVA_SHORT, e + 2));
+        int count = run.get(JAVA_INT, e + 4);
+        long data = run.get(JAVA_LONG, e + 8);
+        Bus pio = vm.pio();
+        for (int i = 0; i < count; i++) {
+            long at = data + (long) i * size;
+            if (out) {
+                pio.write(port, size, getSized(run, at, size));
+            } else {
+                putSized(run, at, size, pio.read(port, size));
+            }
+        }
+    }
+
+    private void handleMmio() {
+        long e = KvmVcpu.RUN_EXIT;
+        long addr = run.get(JAVA_LONG, e);
+        int len = run.get(JAVA_INT, e + 16);
+        boolean write = run.get(JAVA_BYTE, e + 20) != 0;
+        if (write) {
+            vm.mmio().write(addr, len, getSized(run, e + 8, len));
+        } else {
+            putSized(run, e + 8, len, vm.mmio().read(addr, len));
+        }
+    }
+
+    private void handleSystemEvent() {
+        int type = run.get(JAVA_INT, KvmVcpu.RUN_EXIT);
+        switch (type) {
+            case 1 -> vm.requestExit(ExitStatus.POWEROFF, "system event: shutdown");
+            case 2 -> vm.requestExit(ExitStatus.REBOOT, "system event: reset");
+            default -> vm.fail("vcpu " + id() + ": system event " + type + " (crash)", null);
+        }
+    }
+
+    static long getSized(MemorySegment s, long off, int size) {
+        return switch (size) {
+            case 1 -> Byte.toUnsignedLong(s.get(JAVA_BYTE, off));
+            case 2 -> Short.toUnsignedLong(s.get(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, off));
+            case 4 -> Integer.toUnsignedLong(s.get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, off));
+            case 8 -> s.get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, off);
+            default -> throw new IllegalStateException("access size " + size);
+        };
+    }
+
+    static void putSized(MemorySegment s, long off, int size, long v) {
+        switch (size) {
+            case 1 -> s.set(JAVA_BYTE, off, (byte) v);
+            case 2 -> s.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, off, (short) v);
+            case 4 -> s.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, off, (int) v);
+            case 8 -> s.set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, off, v);
+            default -> throw new IllegalStateException("access size " + size);
+        }
+    }
+}
