@@ -284,6 +284,19 @@ class BhyveOptionsTest {
     }
 
     @Test
+    void theDumpExampleInTheDocumentation() {
+        assertEquals(lines(
+                "acpi_tables=true",
+                "acpi_tables_in_memory=true",
+                "memory.size=256M",
+                "x86.strictmsr=true",
+                "x86.vmexit_on_hlt=true",
+                "lpc.fwcfg=bhyve",
+                "config.dump=true",
+                "name=vm1"), dumpOf("-H", "-o", "config.dump=true", "vm1"));
+    }
+
+    @Test
     void dumpNeedsAValidBoolean() {
         ConfigException e = fatal("-o", "config.dump=maybe", "vm1");
         assertTrue(e.getMessage().contains("config.dump"), e.getMessage());
