@@ -67,10 +67,55 @@ class ConfigTreeTest {
     }
 
     @Test
-    void dumpIsSortedNameValueLines() {
+    void dumpIsNameValueLinesInInsertionOrderLikeBhyvesNvlist() {
         ConfigTree t = new ConfigTree();
         t.set("name", "vm1");
         t.set("cpus", "2");
-        assertEquals("cpus=2\nname=vm1\n", t.dump());
+        assertEquals("name=vm1\ncpus=2\n", t.dump());
+    }
+
+    @Test
+    void dumpGroupsANodeWhereItWasCreatedAndMovesAResetVariableToTheEnd() {
+        ConfigTree t = new ConfigTree();
+        t.set("memory.size", "256M");
+        t.set("x86.strictmsr", "true");
+        t.set("memory.wired", "true");
+        t.set("memory.size", "1G");
+        t.set("cpus", "%(x)");
+        assertEquals("memory.wired=true\nmemory.size=1G\nx86.strictmsr=true\ncpus=%(x)\n", t.dump());
+    }
+
+    @Test
+    void unsetRemovesEmptyNodesFromTheDump() {
+        ConfigTree t = new ConfigTree();
+        t.set("a.b.c", "1");
+        t.set("d", "2");
+        t.unset("a.b.c");
+        assertEquals("d=2\n", t.dump());
+        assertFalse(t.hasNode("a"));
+        t.set("a", "3");
+        assertEquals("d=2\na=3\n", t.dump());
+    }
+
+    @Test
+    void backslashEscapesAndLonePercentAsInBhyve() {
+        ConfigTree t = new ConfigTree();
+        t.set("dir", "/srv");
+        t.set("a", "50% \\%(x) %(dir)");
+        assertEquals("50% %(x) /srv", t.get("a"));
+        t.set("plain", "a\\b");
+        assertEquals("a\\b", t.get("plain"), "values without % are returned untouched");
+        t.set("ref", "%(plain)");
+        assertEquals("ab", t.get("ref"), "referenced values are expanded, escapes included");
+    }
+
+    @Test
+    void hasNodeSeesOnlyNodes() {
+        ConfigTree t = new ConfigTree();
+        t.set("pci.0.3.0.device", "virtio-rnd");
+        assertTrue(t.hasNode("pci.0.3.0"));
+        assertTrue(t.hasNode("pci"));
+        assertFalse(t.hasNode("pci.0.3.0.device"));
+        assertFalse(t.hasNode("pci.0.31"));
     }
 }
