@@ -219,6 +219,8 @@ class PlatformTest {
             pio.write(0xCF8, 4, 0x80000000L | 1 << 11 | 0x60);
             pio.write(0xCFC, 4, 0x01010101L);   // not a byte write: not a routing change
             assertEquals(PirqRouterDisabled(), p.pci().pirq().read(0));
+            p.pci().pirq().write(2, 0x0E);   // e.g. restored state
+            assertEquals(0x0E, cfg(1, 0x62, 1));
         }
     }
 

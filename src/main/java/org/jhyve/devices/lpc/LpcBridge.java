@@ -33,7 +33,6 @@ public final class LpcBridge extends PciDevice {
     public LpcBridge(DeviceContext ctx) {
         super("lpc", PciConfigSpace.type0(VENDOR, DEVICE, CLASS_ISA_BRIDGE, 0));
         this.pirq = ctx.pci().pirq();
-        for (int pin = 0; pin < PirqRouter.PINS; pin++) config.set8(pirqRegister(pin), pirq.read(pin));
         UartBackendFactory backends = new UartBackendFactory(ctx.host());
         SharedIrqLine irq3 = new SharedIrqLine(ctx.gsi().apply(3)), irq4 = new SharedIrqLine(ctx.gsi().apply(4));
         try {
@@ -79,12 +78,22 @@ public final class LpcBridge extends PciDevice {
         return -1;
     }
 
+    /** PIRQ registers read what the router holds, whoever changed it last. */
+    @Override
+    protected int configRead(int offset, int size) {
+        int v = super.configRead(offset, size);
+        for (int i = 0; i < size; i++) {
+            int pin = pirqPin(offset + i);
+            if (pin >= 0) v = (v & ~(0xFF << 8 * i)) | pirq.read(pin) << 8 * i;
+        }
+        return v;
+    }
+
     @Override
     protected void configWrite(int offset, int size, int value) {
         int pin = pirqPin(offset);
         if (size == 1 && pin >= 0) {
             pirq.write(pin, value);
-            config.set8(offset, pirq.read(pin));
             return;
         }
         super.configWrite(offset, size, value);
