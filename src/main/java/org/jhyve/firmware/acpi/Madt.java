@@ -56,7 +56,9 @@ public final class Madt {
 
     /**
      * The IOAPIC's ID: the first 8-bit ID after the highest APIC ID (bhyve uses the vCPU count,
-     * which is the same with its APIC ID = vCPU number), else the first free 8-bit ID.
+     * which is the same with its APIC ID = vCPU number), else the first free 8-bit ID. When
+     * x2APIC vCPUs take all 255 IDs none is free; the IOAPIC ID then only names the IOAPIC in
+     * the tables (x86-64 guests do not arbitrate on it), and bhyve's truncated vCPU count is used.
      */
     public static int ioapicId(PlatformInfo p) {
         int max = p.apicIds().stream().mapToInt(Integer::intValue).max().orElse(-1);
@@ -64,7 +66,7 @@ public final class Madt {
         for (int id = 0; id < 0xFF; id++) {
             if (!p.apicIds().contains(id)) return id;
         }
-        throw new IllegalArgumentException("no 8-bit APIC ID left for the IOAPIC among " + p.apicIds().size() + " vCPUs");
+        return p.cpuCount() & 0xFF;
     }
 
     private static void override(LeBuffer b, int irq, int gsi, int flags) {
