@@ -80,8 +80,12 @@ class MpTableTest {
         assertEquals(4, isa.get("0/0/4"));
         // Slots 0, 2, 3, 4, 31, four pins each, level/active-low, to GSI 16 + (slot + pin) % 8.
         assertEquals(20, pci.size());
-        assertEquals(16 + (31 + 3) % 8, pci.get("0/15/" + (31 << 2 | 3)));
-        assertEquals(16 + (2 + 1) % 8, pci.get("0/15/" + (2 << 2 | 1)));
+        for (int slot : new int[] {0, 2, 3, 4, 31}) {
+            for (int pin = 0; pin < 4; pin++) {
+                assertEquals(16 + (slot + pin) % 8, pci.get("0/15/" + (slot << 2 | pin)), "slot " + slot + " pin " + pin);
+            }
+        }
+        assertEquals(21, pci.get("0/15/" + (4 << 2 | 1)), "slot 4 INTB#");
         List<int[]> local = e.stream().filter(x -> x[0] == 4).toList();
         assertEquals(2, local.size());
         assertEquals(3, u8(t, local.get(0)[1] + 1));

@@ -81,7 +81,7 @@ class AcpiIaslTest {
             for (int pin = 0; pin < 4; pin++) expected.put(((long) slot << 16 | 0xFFFF) + "/" + pin, 16L + (slot + pin) % 8);
         }
         assertEquals(expected, prt);
-        assertEquals("0x0004FFFF/1=21", "0x0004FFFF/1=" + prt.get((4L << 16 | 0xFFFF) + "/1"));
+        assertEquals(21L, prt.get((4L << 16 | 0xFFFF) + "/1"), "slot 4 INTB#");
 
         String pdrc = device(dsl, "PDRC");
         assertTrue(pdrc.contains("EisaId (\"PNP0C02\")"));
