@@ -1,0 +1,81 @@
+package org.jhyve.firmware;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the tables say about the processor: SMBIOS type 4's manufacturer and version strings and
+ * processor ID, and the MP table's CPU signature and feature flags. These are CPUID leaf 0's
+ * vendor, the brand string, and leaf 1's EAX (signature) and EDX (features), as bhyve takes them
+ * from the host CPU.
+ */
+public record CpuIdentity(String manufacturer, String version, int signature, int features) {
+    /** CPUID.1:EDX bit names as Linux spells them in /proc/cpuinfo, by bit number. */
+    private static final List<String> EDX_FLAGS = List.of(
+            "fpu", "vme", "de", "pse", "tsc", "msr", "pae", "mce", "cx8", "apic", "", "sep", "mtrr", "pge",
+            "mca", "cmov", "pat", "pse36", "pn", "clflush", "", "dts", "acpi", "mmx", "fxsr", "sse", "sse2",
+            "ss", "ht", "tm", "ia64", "pbe");
+
+    public CpuIdentity {
+        if (manufacturer.isEmpty() || version.isEmpty()) {
+            throw new IllegalArgumentException("CPU manufacturer and version strings must not be empty");
+        }
+    }
+
+    /** Reads the host's first CPU from /proc/cpuinfo (Linux's view of CPUID). */
+    public static CpuIdentity fromHost() {
+        Path path = Path.of("/proc/cpuinfo");
+        try {
+            return fromCpuinfo(Files.readString(path));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Parses the first processor block of /proc/cpuinfo text. */
+    public static CpuIdentity fromCpuinfo(String text) {
+        Map<String, String> fields = new java.util.HashMap<>();
+        for (String line : text.split("\n")) {
+            if (line.isBlank()) {
+                if (!fields.isEmpty()) break;
+                continue;
+            }
+            int colon = line.indexOf(':');
+            if (colon > 0) fields.putIfAbsent(line.substring(0, colon).strip(), line.substring(colon + 1).strip());
+        }
+        String vendor = fields.getOrDefault("vendor_id", "");
+        String brand = fields.getOrDefault("model name", "");
+        int family = intField(fields, "cpu family");
+        int model = intField(fields, "model");
+        int stepping = intField(fields, "stepping");
+        int features = 0;
+        for (String flag : fields.getOrDefault("flags", "").split("\\s+")) {
+            int bit = EDX_FLAGS.indexOf(flag);
+            if (bit >= 0 && !flag.isEmpty()) features |= 1 << bit;
+        }
+        return new CpuIdentity(vendor.isEmpty() ? "Unknown" : vendor, brand.isEmpty() ? "Unknown" : brand,
+                signature(family, model, stepping), features);
+    }
+
+    /** CPUID.1:EAX from the display family/model/stepping (Intel SDM's encoding rules, reversed). */
+    public static int signature(int family, int model, int stepping) {
+        int baseFamily = Math.min(family, 0xF);
+        int extFamily = family >= 0xF ? family - 0xF : 0;
+        int extModel = (family == 6 || family >= 0xF) ? model >> 4 : 0;
+        return (stepping & 0xF) | (model & 0xF) << 4 | baseFamily << 8 | (extModel & 0xF) << 16
+                | (extFamily & 0xFF) << 20;
+    }
+
+    private static int intField(Map<String, String> fields, String name) {
+        String v = fields.get(name);
+        if (v == null) return 0;
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad /proc/cpuinfo field '" + name + "': '" + v + "'");
+        }
+    }
+}
