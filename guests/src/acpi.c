@@ -172,18 +172,54 @@ static void parse_mcfg(u64 t)
     };
 }
 
-static int aml_value(u64 p, u64 end, u8 *out)
+/* Reads an AML integer constant at p: returns its encoded length, or -1 if it is none. */
+static int aml_integer(u64 p, u64 end, u64 *out)
 {
     if (p >= end)
         return -1;
+    static const u8 sizes[] = { [0x0A] = 1, [0x0B] = 2, [0x0C] = 4, [0x0E] = 8 };
     u8 op = rd8(p);
-    switch (op) {
-    case 0x00: *out = 0; return 1;           /* ZeroOp */
-    case 0x01: *out = 1; return 1;           /* OneOp */
-    case 0x0A: if (p + 1 >= end) return -1; *out = rd8(p + 1); return 2;   /* BytePrefix */
-    case 0x0B: if (p + 2 >= end) return -1; *out = rd8(p + 1); return 3;   /* WordPrefix */
-    case 0x0C: if (p + 4 >= end) return -1; *out = rd8(p + 1); return 5;   /* DWordPrefix */
-    default: return -1;
+    if (op == 0x00 || op == 0x01 || op == 0xFF) {          /* ZeroOp, OneOp, OnesOp */
+        *out = op == 0xFF ? ~0UL : op;
+        return 1;
+    }
+    if (op > 0x0E || !sizes[op] || p + sizes[op] >= end)
+        return -1;
+    u64 v = 0;
+    for (int i = sizes[op]; i > 0; i--)
+        v = (v << 8) | rd8(p + i);
+    *out = v;
+    return 1 + sizes[op];
+}
+
+static int aml_value(u64 p, u64 end, u8 *out)
+{
+    u64 v;
+    int n = aml_integer(p, end, &v);
+    *out = (u8)v;
+    return n;
+}
+
+static bool name_at(u64 p, const char *name)
+{
+    return rd8(p) == (u8)name[0] && rd8(p + 1) == (u8)name[1] && rd8(p + 2) == (u8)name[2] &&
+           rd8(p + 3) == (u8)name[3];
+}
+
+/* The PCIe host bridge's _CBA, as Name(_CBA, n) or Method(_CBA){Return(n)} (QEMU microvm, which
+   has no MCFG). */
+static void find_cba(u64 table)
+{
+    u64 end = table + rd32(table + 4);
+    for (u64 p = table + 36; p + 6 < end; p++) {
+        if (!name_at(p, "_CBA"))
+            continue;
+        u64 v;
+        if ((rd8(p - 1) == 0x08 && aml_integer(p + 4, end, &v) > 0) ||
+            (rd8(p + 5) == 0xA4 && aml_integer(p + 6, end, &v) > 0)) {
+            acpi.cba = v;
+            return;
+        }
     }
 }
 
@@ -193,7 +229,7 @@ static bool find_s5(u64 table)
     u32 len = rd32(table + 4);
     u64 end = table + len;
     for (u64 p = table + 36; p + 5 < end; p++) {
-        if (rd8(p) != '_' || rd8(p + 1) != 'S' || rd8(p + 2) != '5' || rd8(p + 3) != '_')
+        if (!name_at(p, "_S5_"))
             continue;
         bool named = rd8(p - 1) == 0x08 || (rd8(p - 1) == '\\' && rd8(p - 2) == 0x08);
         if (!named || rd8(p + 4) != 0x12)
@@ -257,6 +293,8 @@ const char *acpi_init(void)
     u64 c = acpi_find_table("MCFG");
     if (c)
         parse_mcfg(c);
+    if (acpi.fadt.present && acpi_table_sane(acpi.fadt.dsdt) && !acpi.mcfg.present)
+        find_cba(acpi.fadt.dsdt);
     if (acpi.fadt.present && acpi_table_sane(acpi.fadt.dsdt) && !find_s5(acpi.fadt.dsdt))
         for (u32 i = 0; i < acpi.ntables; i++)
             if (acpi_table_sane(acpi.tables[i]) &&

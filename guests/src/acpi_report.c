@@ -3,6 +3,7 @@
 #include "guest.h"
 
 static int problems;
+static int tables_seen;
 
 static void problem(const char *what, u64 addr)
 {
@@ -34,6 +35,7 @@ static void table_line(u64 t)
     clean_id(sig, h->sig, 4);
     clean_id(oem, h->oem_id, 6);
     bool ok = acpi_checksum_ok(t, h->length);
+    tables_seen++;
     say("acpi: table sig=%s addr=0x%lx len=%u rev=%u oem=%s checksum=%s", sig, t, h->length,
         h->revision, oem, ok ? "OK" : "BAD");
     if (!ok)
@@ -50,6 +52,7 @@ static void facs_line(u64 t)
     }
     u32 len = *(const u32 *)(t + 4);
     say("acpi: table sig=FACS addr=0x%lx len=%u checksum=none", t, len);
+    tables_seen++;
     if (len < 64)
         problem("FACS length below 64", t);
     if (t & 63)
@@ -139,9 +142,15 @@ static void madt_detail(void)
     }
 }
 
+int acpi_tables_seen(void)
+{
+    return tables_seen;
+}
+
 int acpi_report(bool detail)
 {
     problems = 0;
+    tables_seen = 0;
     u64 r = acpi.rsdp;
     const u8 *p = (const u8 *)r;
     char oem[7];

@@ -145,13 +145,15 @@ struct acpi_state {
     struct madt_info madt;
     struct mcfg_info mcfg;
     struct s5_info s5;
+    u64 cba;           /* DSDT _CBA of the PCIe host bridge, when there is no MCFG */
 };
 extern struct acpi_state acpi;
 const char *acpi_init(void);  /* returns NULL or why ACPI is unusable */
 bool acpi_checksum_ok(u64 addr, u32 len);
 u64 acpi_find_table(const char *sig);
 bool acpi_table_sane(u64 addr);
-int acpi_report(bool detail);   /* prints the tables; returns the number of problems */
+int acpi_report(bool detail);
+int acpi_tables_seen(void);  /* table lines the last report printed */   /* prints the tables; returns the number of problems */
 u64 gas_read(const struct gas *g, int bytes);
 void gas_write(const struct gas *g, int bytes, u64 v);
 bool gas_valid(const struct gas *g);

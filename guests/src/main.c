@@ -25,8 +25,11 @@ static u64 parse_hex(const char *s)
     return v;
 }
 
-/* Words: one mode word, optionally `qemuexit` or `qemuexit=PORT`; other words are reported and
-   ignored so a VMM may add its own. Two mode words are an error. */
+/* Words: one mode word, optionally `qemuexit` or `qemuexit=PORT`; other words are reported
+   (after the cmdline line) and ignored so a VMM may add its own. Two mode words are an error. */
+static const char *ignored[16];
+static u32 nignored;
+
 static enum mode parse_cmdline(const char **conflict)
 {
     static char buf[sizeof boot.cmdline];
@@ -57,8 +60,8 @@ static enum mode parse_cmdline(const char **conflict)
         } else if (memcmp(w, "qemuexit=", 9) == 0 && parse_hex(w + 9) < 0x10000) {
             qemuexit_fallback = true;
             qemuexit_port = (u16)parse_hex(w + 9);
-        } else {
-            say("cmdline: ignoring word %s", w);
+        } else if (nignored < 16) {
+            ignored[nignored++] = w;
         }
     }
     return mode;
@@ -145,6 +148,8 @@ void kmain(u32 start_info)
     say("boot: start_info=0x%x version=%u rsdp=0x%lx memmap_entries=%u", start_info, boot.version,
         boot.rsdp, boot.memmap_entries);
     say("cmdline: %s", boot.cmdline);
+    for (u32 i = 0; i < nignored; i++)
+        say("cmdline: ignoring word %s", ignored[i]);
     if (conflict)
         fail("more than one mode word in the command line (second: %s)", conflict);
     if (mode == NONE)
@@ -186,7 +191,7 @@ void kmain(u32 start_info)
         int n = acpi_report(true);
         if (n)
             fail("acpi: %d problems", n);
-        say("acpi: ok tables=%u", acpi.ntables);
+        say("acpi: ok tables=%d", acpi_tables_seen());
         power_off();
     }
     case PCI:

@@ -2,6 +2,7 @@
 #include "guest.h"
 
 static u64 ecam;           /* bus 0 base, 0 = use ports */
+static const char *ecam_source;
 static bool have_ports;
 
 static void pci_probe_access(void)
@@ -9,7 +10,9 @@ static void pci_probe_access(void)
     ecam = 0;
     const struct mcfg_info *m = &acpi.mcfg;
     if (m->present && m->segment == 0 && m->bus_start == 0 && m->base + (1UL << 20) <= 0x100000000UL)
-        ecam = m->base;
+        ecam = m->base, ecam_source = "mcfg";
+    else if (!m->present && acpi.cba && acpi.cba + (1UL << 20) <= 0x100000000UL)
+        ecam = acpi.cba, ecam_source = "dsdt-cba";
     outl(0xCF8, 0x80000000u);
     have_ports = inl(0xCF8) == 0x80000000u;
     outl(0xCF8, 0);
@@ -130,7 +133,7 @@ void pci_list(bool full)
 {
     pci_probe_access();
     if (ecam)
-        say("pci: access=ecam base=0x%lx buses=%u-%u", ecam, acpi.mcfg.bus_start, acpi.mcfg.bus_end);
+        say("pci: access=ecam base=0x%lx source=%s", ecam, ecam_source);
     else if (have_ports)
         say("pci: access=ports");
     else {
