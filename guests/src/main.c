@@ -2,12 +2,12 @@
    command line, run it. Every mode ends in a power-off, reset, halt or triple fault. */
 #include "guest.h"
 
-enum mode { NONE, DEMO, POWEROFF, RESET, KBDRESET, HALT, TRIPLEFAULT, SMP, ECHO, ACPI, PCI, SIGTERM };
+enum mode { NONE, DEMO, POWEROFF, RESET, KBDRESET, HALT, TRIPLEFAULT, SMP, ECHO, ACPI, PCI, SIGTERM, FAULT };
 
 static const char *const mode_names[] = {
     [DEMO] = "demo", [POWEROFF] = "poweroff", [RESET] = "reset", [KBDRESET] = "kbdreset",
     [HALT] = "halt", [TRIPLEFAULT] = "triplefault", [SMP] = "smp", [ECHO] = "echo",
-    [ACPI] = "acpi", [PCI] = "pci", [SIGTERM] = "sigterm",
+    [ACPI] = "acpi", [PCI] = "pci", [SIGTERM] = "sigterm", [FAULT] = "fault",
 };
 
 static u64 parse_hex(const char *s)
@@ -47,7 +47,7 @@ static enum mode parse_cmdline(const char **conflict)
         if (*p)
             *p++ = 0;
         enum mode m = NONE;
-        for (int i = DEMO; i <= SIGTERM; i++)
+        for (int i = DEMO; i <= FAULT; i++)
             if (streq(w, mode_names[i]))
                 m = i;
         if (m != NONE) {
@@ -154,7 +154,7 @@ void kmain(u32 start_info)
         fail("more than one mode word in the command line (second: %s)", conflict);
     if (mode == NONE)
         fail("no mode word in the command line (demo poweroff reset kbdreset halt triplefault smp"
-             " echo acpi pci sigterm)");
+             " echo acpi pci sigterm fault)");
     say("mode: %s", mode_names[mode]);
     if (acpi_error && mode != RESET && mode != KBDRESET && mode != TRIPLEFAULT)
         fail("acpi: %s", acpi_error);
@@ -201,6 +201,11 @@ void kmain(u32 start_info)
         power_off();
     case SIGTERM:
         acpi_power_button_wait();
+        break;
+    case FAULT:
+        /* Above the 4 GiB identity map: a #PF whose handler must print the FAIL line. */
+        say("fault: reading unmapped address 0x100000000");
+        (void)*(volatile u32 *)0x100000000UL;
         break;
     case NONE:
         break;
