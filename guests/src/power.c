@@ -76,9 +76,11 @@ void reset_cf9(void)
 
 void reset_kbd(void)
 {
-    int i = 0;
-    while (i < 10000 && (inb(0x64) & 0x02))
-        i++, cpu_relax();
+    /* Wait up to 50 ms for the i8042 input buffer to drain; without a controller the port
+       reads all-ones and we write anyway. */
+    u64 until = time_now_us() + 50000;
+    while ((inb(0x64) & 0x02) && time_now_us() < until)
+        cpu_relax();
     say("reset: method=kbd port=0x64 value=0xfe");
     outb(0x64, 0xFE);
     linger();

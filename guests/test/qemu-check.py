@@ -87,15 +87,15 @@ def run(case, verbose):
     if typed:
         p.stdin.write(typed)
         p.stdin.flush()
-    out, events, buf = [], [], b""
+    out, events, buf, qbuf = [], [], b"", b""
     deadline = time.time() + (3 if end == "running" else 60)
-    qbuf = b""
-    while time.time() < deadline:
-        r, _, _ = select.select([p.stdout, q], [], [], 0.1)
+    serial_open = True
+    while time.time() < deadline and (serial_open or q):
+        watch = ([p.stdout] if serial_open else []) + ([q] if q else [])
+        r, _, _ = select.select(watch, [], [], 0.1)
         if p.stdout in r:
             chunk = os.read(p.stdout.fileno(), 65536)
-            if not chunk:
-                break
+            serial_open = bool(chunk)
             buf += chunk
             while b"\n" in buf:
                 line, buf = buf.split(b"\n", 1)
@@ -113,9 +113,6 @@ def run(case, verbose):
                     events.append(msg["data"].get("reason"))
             if not data:
                 q = None
-                break
-        if p.poll() is not None and not r:
-            break
     if end != "running":
         try:
             p.wait(timeout=10)
