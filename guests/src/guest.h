@@ -1,0 +1,180 @@
+/* Shared declarations for the jhyve test guest: types, port/MMIO access, output, services. */
+#ifndef GUEST_H
+#define GUEST_H
+
+typedef unsigned char u8;
+typedef unsigned short u16;
+typedef unsigned int u32;
+typedef unsigned long u64;
+typedef long i64;
+typedef _Bool bool;
+#define true 1
+#define false 0
+#define NULL ((void *)0)
+
+#define MAX_CPUS 64
+#define TRAMPOLINE_BASE 0x8000
+
+static inline void outb(u16 port, u8 v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
+static inline void outw(u16 port, u16 v) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
+static inline void outl(u16 port, u32 v) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
+static inline u8 inb(u16 port) { u8 v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline u16 inw(u16 port) { u16 v; __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline u32 inl(u16 port) { u32 v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+
+static inline u32 mmio_read32(u64 addr) { return *(volatile u32 *)addr; }
+static inline void mmio_write32(u64 addr, u32 v) { *(volatile u32 *)addr = v; }
+static inline u8 mmio_read8(u64 addr) { return *(volatile u8 *)addr; }
+static inline void mmio_write8(u64 addr, u8 v) { *(volatile u8 *)addr = v; }
+
+static inline u64 rdtsc(void)
+{
+    u32 lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((u64)hi << 32) | lo;
+}
+static inline u64 rdmsr(u32 msr)
+{
+    u32 lo, hi;
+    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+    return ((u64)hi << 32) | lo;
+}
+static inline void wrmsr(u32 msr, u64 v)
+{
+    __asm__ volatile("wrmsr" : : "c"(msr), "a"((u32)v), "d"((u32)(v >> 32)));
+}
+static inline void cpuid(u32 leaf, u32 sub, u32 r[4])
+{
+    __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
+}
+static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
+static inline void barrier(void) { __asm__ volatile("" ::: "memory"); }
+__attribute__((noreturn)) static inline void halt_forever(void)
+{
+    for (;;)
+        __asm__ volatile("cli; hlt" ::: "memory");
+}
+
+/* lib.c */
+void *memcpy(void *d, const void *s, u64 n);
+void *memset(void *d, int c, u64 n);
+int memcmp(const void *a, const void *b, u64 n);
+u64 strlen(const char *s);
+bool streq(const char *a, const char *b);
+
+/* serial.c: COM1, polled. say() prints one line; the newline is added. */
+void serial_init(void);
+void serial_putc(char c);
+bool serial_getc(char *c);
+void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+__attribute__((noreturn)) void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int vformat(char *buf, int size, const char *fmt, __builtin_va_list ap);
+int format(char *buf, int size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* time.c */
+void time_init(void);
+u64 time_now_us(void);
+void udelay(u64 us);
+extern u64 tsc_khz;
+extern const char *tsc_source;
+
+/* boot.c: what the start_info carried, copied out before anything can overwrite it. */
+struct memmap_entry { u64 addr, size; u32 type, reserved; };
+#define MAX_MEMMAP 128
+struct boot_info {
+    u64 start_info;
+    u32 version;
+    bool magic_ok;
+    u64 rsdp;
+    char cmdline[1024];
+    struct memmap_entry memmap[MAX_MEMMAP];
+    u32 memmap_entries;
+    bool memmap_truncated;
+};
+extern struct boot_info boot;
+void boot_capture(u64 start_info_paddr);
+bool boot_is_ram(u64 addr, u64 len);
+const char *memmap_type_name(u32 type);
+
+/* idt.c */
+void idt_init(void);
+void idt_load_current(void);
+__attribute__((noreturn)) void triple_fault(void);
+
+/* acpi.c */
+struct gas { u8 space, bit_width, bit_offset, access_size; u64 addr; };
+struct acpi_header {
+    char sig[4];
+    u32 length;
+    u8 revision, checksum;
+    char oem_id[6], oem_table_id[8];
+    u32 oem_revision, creator_id, creator_revision;
+} __attribute__((packed));
+struct fadt_info {
+    bool present;
+    u64 addr;
+    u32 length;
+    u32 flags;
+    bool hw_reduced;
+    u16 sci_int;
+    u32 smi_cmd;
+    u8 acpi_enable, acpi_disable;
+    struct gas pm1a_evt, pm1b_evt, pm1a_cnt, pm1b_cnt, pm_tmr, reset_reg, sleep_control;
+    u8 pm1_evt_len, pm1_cnt_len, pm_tmr_len, reset_value;
+    u64 dsdt, facs;
+};
+struct cpu_entry { u32 apic_id, uid, flags; bool x2apic; };
+struct madt_info {
+    bool present;
+    u64 lapic_addr;
+    u32 flags;
+    struct cpu_entry cpus[MAX_CPUS];
+    u32 ncpus;
+    u32 cpus_dropped;
+};
+struct mcfg_info { bool present; u64 base; u16 segment; u8 bus_start, bus_end; };
+struct s5_info { bool present; u8 slp_typa, slp_typb; };
+struct acpi_state {
+    u64 rsdp;
+    u8 rsdp_rev;
+    u64 root;          /* XSDT or RSDT */
+    bool root_is_xsdt;
+    u64 tables[64];
+    u32 ntables;
+    struct fadt_info fadt;
+    struct madt_info madt;
+    struct mcfg_info mcfg;
+    struct s5_info s5;
+    u64 cba;           /* DSDT _CBA of the PCIe host bridge, when there is no MCFG */
+};
+extern struct acpi_state acpi;
+const char *acpi_init(void);  /* returns NULL or why ACPI is unusable */
+bool acpi_checksum_ok(u64 addr, u32 len);
+u64 acpi_find_table(const char *sig);
+bool acpi_table_sane(u64 addr);
+int acpi_report(bool detail);
+int acpi_tables_seen(void);  /* table lines the last report printed */   /* prints the tables; returns the number of problems */
+u64 gas_read(const struct gas *g, int bytes);
+void gas_write(const struct gas *g, int bytes, u64 v);
+bool gas_valid(const struct gas *g);
+const char *gas_space_name(u8 space);
+
+/* pci.c */
+void pci_list(bool full);
+int pci_scan_count(void);
+
+/* smp.c */
+u32 smp_start_aps(bool verbose);  /* returns the number of CPUs up, BSP included */
+u32 lapic_id(void);
+u32 madt_enabled_cpus(void);
+void ap_main(void);
+
+/* power.c */
+extern bool qemuexit_fallback;
+extern u16 qemuexit_port;
+__attribute__((noreturn)) void power_off(void);
+__attribute__((noreturn)) void reset_cf9(void);
+__attribute__((noreturn)) void reset_kbd(void);
+void acpi_power_button_wait(void);
+
+#endif

@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Runs every mode of build/testguest.elf under QEMU/KVM and checks the lines it prints and how
+QEMU ended (from QMP SHUTDOWN events: guest-shutdown = power-off, guest-reset = reset or triple
+fault). Usage: guests/test/qemu-check.py [-v] [CASE-NAME-SUBSTRING ...]; exits 1 if a case fails."""
+import json, os, re, select, socket, subprocess, sys, tempfile, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ELF = os.path.join(HERE, "..", "build", "testguest.elf")
+MICROVM = "microvm,acpi=on,pcie=on"
+Q35 = "q35"
+
+# name, machine, cmdline, expected regexes (in order), end ("shutdown", "reset", "running"),
+# extra QEMU args, input to type, QMP command to send once a line matches
+CASES = [
+    ("microvm-demo", MICROVM, "demo",
+     [r"^jhyve-testguest: start$", r"^cpu: apic=0 uid=0 enabled bsp$", r"^smp: 2 of 2 cpus up$",
+      r"^mem: ram=0x[0-9a-f]+ mib=12[0-9]$", r"^pci: access=ecam base=0xe0000000 source=dsdt-cba$",
+      r"^pci: 00:00\.0 id=1b36:0008 class=060000", r"^acpi: table sig=APIC .* checksum=OK$",
+      r"^poweroff: method=sleep_control space=mem addr=0x[0-9a-f]+ slp_typ=5$"], "shutdown", [], None, None),
+    ("q35-demo", Q35, "demo",
+     [r"^smp: 2 of 2 cpus up$", r"^pci: access=ecam base=0xb0000000 source=mcfg$",
+      r"^pci: 00:1f\.0 id=8086:2918 class=060100", r"^acpi: table sig=MCFG .* checksum=OK$",
+      r"^tsc: khz=\d+ source=pm-timer$", r"^poweroff: method=pm1a_cnt space=io addr=0x604 slp_typ=0$"],
+     "shutdown", [], None, None),
+    ("microvm-poweroff", MICROVM, "poweroff", [r"^mode: poweroff$", r"^poweroff: method=sleep_control"],
+     "shutdown", [], None, None),
+    ("q35-poweroff", Q35, "poweroff", [r"^poweroff: method=pm1a_cnt"], "shutdown", [], None, None),
+    ("q35-reset", Q35, "reset", [r"^reset: method=cf9 port=0xcf9 value=0x6$"], "reset", [], None, None),
+    ("q35-kbdreset", Q35, "kbdreset", [r"^reset: method=kbd port=0x64 value=0xfe$"], "reset", [], None, None),
+    ("microvm-triplefault", MICROVM, "triplefault", [r"^triplefault: empty idt then divide by zero$"],
+     "reset", [], None, None),
+    ("microvm-smp", MICROVM, "smp", [r"^smp: cpu apic=1 up$", r"^smp: 2 of 2 cpus up$"],
+     "shutdown", [], None, None),
+    ("microvm-smp1", MICROVM, "smp", [r"^smp: 1 of 1 cpus up$"], "shutdown", ["-smp", "1"], None, None),
+    ("microvm-halt", MICROVM, "halt", [r"^smp: 2 of 2 cpus up$", r"^halt: all cpus halted$"],
+     "running", [], None, None),
+    ("microvm-echo", MICROVM, "echo",
+     [r"^echo: ready$", r"^echo: hello world$", r"^echo: second line$", r"^echo: quit$", r"^poweroff: "],
+     "shutdown", [], b"hello world\r\nsecond line\nquit\n", None),
+    ("microvm-acpi", MICROVM, "acpi",
+     [r"^fadt: .*hw_reduced=1", r"^madt: lapic uid=1 apic=1 flags=0x1$", r"^s5: slp_typa=5 slp_typb=0$",
+      r"^acpi: ok tables=4$"], "shutdown", [], None, None),
+    ("q35-acpi", Q35, "acpi",
+     [r"^fadt: pm1a_evt=io:0x600 pm1_evt_len=4 pm1a_cnt=io:0x604", r"^madt: iso bus=0 irq=9 gsi=9 flags=0x000d$",
+      r"^mcfg: base=0xb0000000 segment=0 buses=0-255$", r"^acpi: ok tables=\d+$"], "shutdown", [], None, None),
+    ("microvm-pci", MICROVM, "pci",
+     [r"^pci: 00:01\.0 id=1af4:1000 class=020000", r"^pci: 00:01\.0 bar0 io addr=0x0 size=0x20$",
+      r"^pci: 00:01\.0 bar4 mem64 addr=0x0 size=0x4000 prefetchable$", r"^pci: 00:01\.0 caps=0x11@0x98",
+      r"^pci: count=2$"], "shutdown", ["-device", "virtio-net-pci,netdev=n0", "-netdev", "user,id=n0"], None, None),
+    ("q35-sigterm", Q35, "sigterm", [r"^sigterm: ready$", r"^sigterm: power button$", r"^poweroff: method=pm1a_cnt"],
+     "shutdown", [], None, (r"^sigterm: ready$", "system_powerdown")),
+    ("microvm-fault", MICROVM, "fault",
+     [r"^fault: reading unmapped address 0x100000000$",
+      r"^FAIL: exception vector=14 \(#PF page fault\) rip=0x[0-9a-f]+ error=0x0 cr2=0x100000000 apic=0$",
+      r"^poweroff: "], "shutdown", [], None, None),
+    ("microvm-smp4", MICROVM, "smp", [r"^smp: cpu apic=3 up$", r"^smp: 4 of 4 cpus up$"], "shutdown",
+     ["-smp", "4"], None, None),
+    ("microvm-nomode", MICROVM, "nothing", [r"^cmdline: nothing$", r"^cmdline: ignoring word nothing$", r"^FAIL: no mode word"],
+     "shutdown", [], None, None),
+    ("microvm-qemuexit", "microvm,acpi=off", "poweroff qemuexit",
+     [r"^FAIL: acpi: no RSDP", r"^FAIL: poweroff: no FADT$", r"^poweroff: method=isa-debug-exit port=0x501$"], "exit1",
+     ["-device", "isa-debug-exit"], None, None),
+]
+
+
+def run(case, verbose):
+    name, machine, cmdline, expect, end, extra, typed, trigger = case
+    d = tempfile.mkdtemp(prefix="tg-")
+    qmp_path = os.path.join(d, "qmp")
+    smp = [] if "-smp" in extra else ["-smp", "2"]
+    cmd = ["qemu-system-x86_64", "-accel", "kvm", "-M", machine, *smp, "-m", "128", "-display", "none",
+           "-monitor", "none", "-serial", "stdio", "-no-reboot", "-S",
+           "-qmp", f"unix:{qmp_path},server=on,wait=off", "-kernel", ELF, "-append", cmdline, *extra]
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        if os.path.exists(qmp_path):
+            break
+        time.sleep(0.05)
+    q = socket.socket(socket.AF_UNIX)
+    q.connect(qmp_path)
+    qf = q.makefile("rwb", buffering=0)
+    qf.readline()
+    def qmp(command):
+        qf.write(json.dumps({"execute": command}).encode() + b"\n")
+    qmp("qmp_capabilities")
+    qmp("cont")
+    if typed:
+        p.stdin.write(typed)
+        p.stdin.flush()
+    out, events, buf, qbuf = [], [], b"", b""
+    deadline = time.time() + (3 if end == "running" else 60)
+    serial_open = True
+    while time.time() < deadline and (serial_open or q):
+        watch = ([p.stdout] if serial_open else []) + ([q] if q else [])
+        r, _, _ = select.select(watch, [], [], 0.1)
+        if p.stdout in r:
+            chunk = os.read(p.stdout.fileno(), 65536)
+            serial_open = bool(chunk)
+            buf += chunk
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                text = line.decode(errors="replace").rstrip("\r")
+                out.append(text)
+                if trigger and re.search(trigger[0], text):
+                    qmp(trigger[1])
+        if q in r:
+            data = q.recv(65536)
+            qbuf += data
+            while b"\n" in qbuf:
+                m, qbuf = qbuf.split(b"\n", 1)
+                msg = json.loads(m)
+                if msg.get("event") == "SHUTDOWN":
+                    events.append(msg["data"].get("reason"))
+            if not data:
+                q = None
+    if end != "running":
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+    running = p.poll() is None
+    if running:
+        p.kill()
+    rc = p.wait()
+    problems = []
+    lines = [l for l in out if not l.startswith(("SeaBIOS", "iPXE", "Booting", "Press")) and "\x1b" not in l]
+    i = 0
+    for rx in expect:
+        while i < len(lines) and not re.search(rx, lines[i]):
+            i += 1
+        if i == len(lines):
+            problems.append(f"missing (in order) {rx}")
+            break
+        i += 1
+    if "FAIL" not in " ".join(expect) and any(l.startswith("FAIL:") for l in lines):
+        problems.append("guest printed FAIL")
+    got = ("running" if running else "exit1" if rc == 1 else "shutdown" if "guest-shutdown" in events
+           else "reset" if "guest-reset" in events else f"exit {rc} events {events}")
+    if got != end:
+        problems.append(f"ended {got}, expected {end}")
+    ok = not problems
+    print(f"{'PASS' if ok else 'FAIL'} {name}" + ("" if ok else ": " + "; ".join(problems)))
+    if verbose or not ok:
+        for l in lines:
+            print("    | " + l)
+    return ok
+
+
+def main():
+    verbose = "-v" in sys.argv
+    picks = [a for a in sys.argv[1:] if a != "-v"]
+    cases = [c for c in CASES if not picks or any(s in c[0] for s in picks)]
+    results = [run(c, verbose) for c in cases]
+    print(f"{sum(results)}/{len(results)} passed")
+    sys.exit(0 if all(results) else 1)
+
+
+if __name__ == "__main__":
+    main()
