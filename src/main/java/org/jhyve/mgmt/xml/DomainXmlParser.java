@@ -282,8 +282,8 @@ public final class DomainXmlParser {
     }
 
     private static final Map<String, Set<String>> SYSINFO_ENTRIES = Map.of(
-            "bios", Set.of("vendor", "version", "date", "release"),
-            "system", Set.of("manufacturer", "product", "version", "serial", "uuid", "sku", "family"),
+            "bios", Set.of("vendor", "version", "date"),
+            "system", Set.of("manufacturer", "product", "version", "serial", "sku", "family"),
             "baseBoard", Set.of("manufacturer", "product", "version", "serial", "asset", "location"),
             "chassis", Set.of("manufacturer", "version", "serial", "asset", "sku"));
 
