@@ -1,5 +1,6 @@
 package org.jhyve.vm;
 
+import org.jhyve.config.Topology;
 import org.jhyve.sys.CpuidEntry;
 
 import java.util.ArrayList;
@@ -16,7 +17,7 @@ public final class Cpuid {
     public static final int LEAF1_ECX_X2APIC = 1 << 21, LEAF1_ECX_HYPERVISOR = 1 << 31, LEAF1_EDX_HTT = 1 << 28;
 
     public static CpuidEntry[] forVcpu(CpuidEntry[] supported, Topology topo, int vcpu, boolean x2apic) {
-        int apicId = topo.apicId(vcpu);
+        int apicId = vcpu; // as bhyve, and as the MADT and MP table say
         int perPackage = topo.cores() * topo.threads();
         List<CpuidEntry> out = new ArrayList<>();
         for (CpuidEntry e : supported) {
@@ -43,9 +44,12 @@ public final class Cpuid {
         return out.toArray(CpuidEntry[]::new);
     }
 
+    /** Width of an APIC ID field holding n values (leaf 0xB shift counts). */
+    static int bitsFor(int n) { return n <= 1 ? 0 : 32 - Integer.numberOfLeadingZeros(n - 1); }
+
     private static CpuidEntry topologyLeaf(CpuidEntry e, Topology topo, int apicId) {
-        int shiftSmt = topo.threadBits();
-        int shiftCore = topo.threadBits() + topo.coreBits();
+        int shiftSmt = bitsFor(topo.threads());
+        int shiftCore = bitsFor(topo.threads() * topo.cores());
         return switch (e.index()) {
             case 0 -> e.withRegs(shiftSmt, topo.threads(), (1 << 8), apicId);
             case 1 -> e.withRegs(shiftCore, topo.threads() * topo.cores(), (2 << 8) | 1, apicId);

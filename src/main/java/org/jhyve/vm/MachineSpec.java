@@ -1,5 +1,7 @@
 package org.jhyve.vm;
 
+import org.jhyve.config.Topology;
+
 import java.util.BitSet;
 import java.util.Map;
 

@@ -3,6 +3,7 @@ package org.jhyve.vm;
 import org.jhyve.KvmAvailable;
 import org.jhyve.boot.PvhBoot;
 import org.jhyve.bus.IoDevice;
+import org.jhyve.config.Topology;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

@@ -1,0 +1,39 @@
+package org.jhyve.cli;
+
+import org.jhyve.devices.HostHooks;
+import org.jhyve.devices.lpc.UartBackend;
+import org.jhyve.sys.Libc;
+import org.jhyve.sys.Terminal;
+
+import java.nio.file.Path;
+
+/** HostHooks on the FFM system layer: raw terminals as bhyve sets them, and autopty. */
+final class NativeHostHooks implements HostHooks {
+    @Override
+    public Runnable rawStdin() {
+        return Terminal.makeRaw(0);
+    }
+
+    @Override
+    public Runnable rawTerminal(Path tty) {
+        int fd = Libc.open(tty.toString(), Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_NONBLOCK, 0);
+        Runnable restore = Terminal.makeRaw(fd);
+        return () -> {
+            restore.run();
+            Libc.close(fd);
+        };
+    }
+
+    @Override
+    public UartBackend openPty(String portName) {
+        PtyUartBackend b = new PtyUartBackend(Terminal.openPty());
+        System.err.println("jhyve: " + portName + ": " + b.path());
+        return b;
+    }
+
+    @Override
+    public void exitProcess(int status) {
+        System.out.flush();
+        Runtime.getRuntime().halt(status);
+    }
+}
