@@ -9,6 +9,7 @@ import java.util.UUID;
 import java.util.function.Supplier;
 import org.jhyve.config.ConfigException;
 import org.jhyve.config.ConfigTree;
+import org.jhyve.config.Sizes;
 
 /**
  * Everything the firmware tables describe. {@link #fromConfig} derives it from the
@@ -113,7 +114,7 @@ public record PlatformInfo(
         List<Integer> apicIds = new ArrayList<>();
         for (int i = 0; i < topology.cpus(); i++) apicIds.add(i);
 
-        long memory = config.has("memory.size") ? MemorySize.parse(config.get("memory.size")) : MemorySize.DEFAULT;
+        long memory = Sizes.parseMemory(config.get("memory.size", "256M"));
         long low = Math.min(memory, Layout.LOW_MEMORY_LIMIT);
         long high = memory - low;
         long mem64Base = roundUp(Layout.HIGH_RAM_START + high, Layout.PCI_MEM64_SIZE);

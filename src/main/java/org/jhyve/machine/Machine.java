@@ -58,7 +58,7 @@ public final class Machine implements AutoCloseable {
         String name = c.get("name");
         Topology topo = Topology.fromConfig(c);
         long mem = Sizes.parseMemory(c.get("memory.size", "256M"));
-        mem = (mem + 0xFFFFF) & ~0xFFFFFL; // whole MiB, as vm_setup_memory rounds
+        if ((mem & 0xFFF) != 0) throw new ConfigException("memory size " + mem + " is not a multiple of the 4 KiB page size");
         return new MachineSpec(name, mem, topo, c.getBool("x86.x2apic", false), c.getBool("x86.strictio", false),
                 c.getBool("x86.strictmsr", true), c.getBool("memory.wired", false), c.getBool("memory.guest_in_core", false),
                 c.getBool("x86.vmexit_on_pause", false), CpuPinning.fromConfig(c, topo.cpus()));

@@ -116,18 +116,6 @@ class PlatformInfoTest {
         assertThrows(ConfigException.class, () -> CpuTopology.fromConfig(text));
     }
 
-    @Test
-    void memorySizes() {
-        assertEquals(512L << 20, MemorySize.parse("512"));
-        assertEquals(512L << 20, MemorySize.parse("512M"));
-        assertEquals(2L << 30, MemorySize.parse("2g"));
-        assertEquals(1L << 40, MemorySize.parse("1T"));
-        assertEquals(64L << 10, MemorySize.parse("64K"));
-        assertEquals(0x40000000L, MemorySize.parse("1073741824")); // >= 1 MiB: bytes
-        assertThrows(ConfigException.class, () -> MemorySize.parse("12X"));
-        assertThrows(ConfigException.class, () -> MemorySize.parse(""));
-        assertThrows(ConfigException.class, () -> MemorySize.parse("99999999E"));
-    }
 
     @Test
     void cpuIdentityFromCpuinfo() {
