@@ -109,9 +109,12 @@ final class JhyveProcess implements AutoCloseable {
     /** The child's process id (the jhyve JVM itself, no shell in between). */
     long pid() { return process.pid(); }
 
-    /** Sends SIGTERM (Process.destroy on Linux), as kill(1) without options does. */
+    /**
+     * Sends SIGTERM, as kill(1) without options does. Through the ProcessHandle: Process.destroy
+     * sends the same signal but also closes our ends of the pipes, and the test still needs them.
+     */
     void sigterm() {
-        process.destroy();
+        if (!process.toHandle().destroy()) fail("could not send SIGTERM to jhyve (pid " + process.pid() + ")\n" + snapshot());
     }
 
     /** Waits until stdout has a line equal to line; fails (and kills jhyve) if it does not come. */
