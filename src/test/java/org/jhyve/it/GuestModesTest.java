@@ -62,6 +62,26 @@ class GuestModesTest {
         assertEquals(POWEROFF_LINE, r.lines().getLast(), r.describe());
     }
 
+    /** The guest validates every table and reports the platform's fixed registers (common facts). */
+    @Test
+    void acpiTablesDescribeThePlatform() {
+        JhyveProcess.Result r = TestGuest.mode("acpi").with("-c", "2").run();
+        assertExit(1, r);
+        assertTrue(r.lines().stream().anyMatch(l -> l.matches("fadt: len=\\d+ flags=0x[0-9a-f]+ hw_reduced=0 sci_int=9 "
+                + "smi_cmd=0xb2 acpi_enable=0xa0 acpi_disable=0xa1")), r.describe());
+        assertLine(r, "fadt: pm1a_evt=io:0x400 pm1_evt_len=4 pm1a_cnt=io:0x404 pm1_cnt_len=2 pm_tmr=io:0x408 pm_tmr_len=4 "
+                + "reset_reg=io:0xcf9 reset_value=0x6 sleep_control=none");
+        assertLine(r, "madt: lapic_addr=0xfee00000 flags=0x1");
+        assertLine(r, "madt: lapic uid=0 apic=0 flags=0x1");
+        assertLine(r, "madt: lapic uid=1 apic=1 flags=0x1");
+        assertTrue(r.lines().stream().anyMatch(l -> l.matches("madt: ioapic id=\\d+ addr=0xfec00000 gsi_base=0")), r.describe());
+        assertLine(r, "madt: iso bus=0 irq=9 gsi=9 flags=0x000d");
+        assertLine(r, "mcfg: base=0xe0000000 segment=0 buses=0-255");
+        assertLine(r, "s5: slp_typa=5 slp_typb=0");
+        assertTrue(r.lines().stream().anyMatch(l -> l.matches("acpi: ok tables=\\d+")), r.describe());
+        assertEquals(POWEROFF_LINE, r.lines().getLast(), r.describe());
+    }
+
     @Test
     void poweroffExitsOne() {
         JhyveProcess.Result r = TestGuest.mode("poweroff").run();

@@ -138,14 +138,16 @@ final class JhyveProcess implements AutoCloseable {
     }
 
     /** Waits for jhyve to exit; kills it and fails when it runs past {@link #TIMEOUT}. */
-    Result await() {
+    Result await() { return await(TIMEOUT); }
+
+    Result await(Duration timeout) {
         try {
-            if (!process.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
                 process.waitFor(10, TimeUnit.SECONDS);
                 out.join();
                 err.join();
-                fail("jhyve ran longer than " + TIMEOUT.toSeconds() + " s and was killed\n" + snapshot());
+                fail("jhyve ran longer than " + timeout.toMillis() + " ms and was killed\n" + snapshot());
             }
             out.join();
             err.join();
@@ -160,6 +162,8 @@ final class JhyveProcess implements AutoCloseable {
     private String snapshot() {
         return "jhyve " + String.join(" ", args) + "\n--- stdout so far:\n" + out.text() + "--- stderr so far:\n" + err.text();
     }
+
+    boolean isAlive() { return process.isAlive(); }
 
     /** A test that failed half-way must not leave a guest running. */
     @Override

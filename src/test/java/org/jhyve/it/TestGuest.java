@@ -52,11 +52,15 @@ final class TestGuest {
         return a;
     }
 
-    /** Boots the guest to its end with an empty stdin, and checks the common start lines and the absence of FAIL lines. */
+    /**
+     * Boots the guest to its end with an empty stdin, and checks the common start lines, the
+     * absence of FAIL lines and a silent stderr (jhyve has nothing to complain about in these runs).
+     */
     JhyveProcess.Result run() {
         JhyveProcess.Result r = JhyveProcess.run(args());
         assertStarted(r, mode);
         assertNoFailure(r);
+        assertEquals("", r.stderr(), "nothing on stderr\n" + r.describe());
         return r;
     }
 
