@@ -55,17 +55,28 @@ class GuestOptionsTest {
                 TestGuest.linesStarting(r, "smp: "), r.describe());
     }
 
-    /** -p 0:0 pins vCPU 0's thread; checked from the outside in /proc while the guest waits for input. */
+    /**
+     * -p 0:N pins vCPU 0's thread; checked from the outside in /proc while the guest waits for
+     * input. N is the first host CPU this test may use (0 on most hosts; a cpuset may exclude it).
+     */
     @Test
     void pinnedVcpuThreadRunsOnlyOnItsHostCpu() throws IOException {
-        try (JhyveProcess p = TestGuest.mode("echo").with("-c", "2", "-p", "0:0").start()) {
+        String hostCpu = firstAllowedCpu();
+        try (JhyveProcess p = TestGuest.mode("echo").with("-c", "2", "-p", "0:" + hostCpu).start()) {
             p.awaitStdout("echo: ready");
-            assertEquals("0", cpusAllowed(p.pid(), "vcpu 0"), "vcpu 0 affinity with -p 0:0");
+            assertEquals(hostCpu, cpusAllowed(p.pid(), "vcpu 0"), "vcpu 0 affinity with -p 0:" + hostCpu);
             p.type("quit\n");
             JhyveProcess.Result r = p.await();
             assertExit(1, r);
             assertLine(r, "echo: quit");
         }
+    }
+
+    private static String firstAllowedCpu() throws IOException {
+        for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (l.startsWith("Cpus_allowed_list:")) return l.substring(l.indexOf(':') + 1).strip().split("[-,]")[0];
+        }
+        return fail("no Cpus_allowed_list in /proc/self/status");
     }
 
     /** %(name) in a value set with -o is expanded when the kernel's command line is read. */
