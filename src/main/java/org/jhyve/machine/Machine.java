@@ -1,6 +1,7 @@
 package org.jhyve.machine;
 
 import org.jhyve.boot.BootException;
+import org.jhyve.boot.ElfImage;
 import org.jhyve.boot.MemoryMapEntry;
 import org.jhyve.boot.PvhBoot;
 import org.jhyve.config.ConfigException;
@@ -24,6 +25,7 @@ import org.jhyve.vm.Vm;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,8 +66,27 @@ public final class Machine implements AutoCloseable {
                 c.getBool("x86.vmexit_on_pause", false), CpuPinning.fromConfig(c, topo.cpus()));
     }
 
+    /**
+     * Refuses a bhyve emulation jhyve lacks before /dev/kvm is opened, with the registry's own
+     * message, so that the refusal does not depend on the host having KVM.
+     */
+    static void refuseUnimplementedDevices(ConfigTree c, DeviceRegistry registry) {
+        for (String bus : c.children("pci")) {
+            for (String slot : c.children("pci." + bus)) {
+                for (String fn : c.children("pci." + bus + "." + slot)) {
+                    String device = c.get("pci." + bus + "." + slot + "." + fn + ".device");
+                    if (device != null && DeviceRegistry.BHYVE_PCI.contains(device) && !registry.isImplemented(device)) {
+                        throw new ConfigException("pci " + bus + ":" + slot + ":" + fn + ": emulation '" + device
+                                + "' is not implemented in jhyve yet");
+                    }
+                }
+            }
+        }
+    }
+
     public static Machine create(ConfigTree config, DeviceRegistry registry, HostHooks hooks) {
         refuseUnimplemented(config);
+        refuseUnimplementedDevices(config, registry);
         String kernel = config.get("jhyve.kernel");
         if (kernel == null) {
             throw new ConfigException("VM '" + config.get("name") + "' cannot be booted: no kernel was loaded"
@@ -74,9 +95,13 @@ public final class Machine implements AutoCloseable {
         byte[] image;
         try {
             image = Files.readAllBytes(Path.of(kernel));
+        } catch (NoSuchFileException e) {
+            throw new BootException("cannot read kernel " + kernel + ": No such file or directory");
         } catch (IOException e) {
             throw new BootException("cannot read kernel " + kernel + ": " + e.getMessage());
         }
+        // a file that is no ELF image is refused before /dev/kvm is opened (PvhBoot.load parses it again)
+        ElfImage.parse(image, kernel);
         MachineSpec spec = spec(config);
         Vm vm = new Vm(spec);
         Platform platform = null;

@@ -1,0 +1,230 @@
+package org.jhyve.it;
+
+import org.jhyve.cli.Jhyve;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * jhyve as a child process, the way a user runs it: its own JVM, real stdin/stdout/stderr, real
+ * exit status and real signals. Output is collected as it arrives so that a test can wait for a
+ * line (a guest's "ready") before it acts. Every wait is bounded: a hung guest kills the child
+ * and fails the test with everything it printed.
+ */
+final class JhyveProcess implements AutoCloseable {
+    /** Longest a single jhyve run may take before the test gives up (a guest run is about 0.5 s). */
+    static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    /** What a finished run left behind. */
+    record Result(int exitCode, String stdout, String stderr, List<String> args) {
+        List<String> lines() { return stdout.lines().toList(); }
+
+        List<String> stderrLines() { return stderr.lines().toList(); }
+
+        /** A description for assertion messages: the command line and both streams. */
+        String describe() {
+            return "jhyve " + String.join(" ", args) + "\n--- exit " + exitCode + "\n--- stdout:\n" + stdout
+                    + "--- stderr:\n" + stderr;
+        }
+    }
+
+    private final Process process;
+    private final List<String> args;
+    private final Collector out;
+    private final Collector err;
+
+    private JhyveProcess(Process process, List<String> args) {
+        this.process = process;
+        this.args = List.copyOf(args);
+        this.out = new Collector(process.getInputStream(), "jhyve-it stdout");
+        this.err = new Collector(process.getErrorStream(), "jhyve-it stderr");
+    }
+
+    /** Starts jhyve with args; stdin stays open for {@link #type} until {@link #closeStdin}. */
+    static JhyveProcess start(List<String> args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("--enable-native-access=ALL-UNNAMED");
+        // bin/jhyve's JVM settings, plus C1 only: these runs are short and C2 would only add start-up time
+        cmd.addAll(List.of("-XX:+UseSerialGC", "-Xss512k", "-XX:TieredStopAtLevel=1"));
+        cmd.addAll(List.of("-cp", mainClasses().toString(), Jhyve.class.getName()));
+        cmd.addAll(args);
+        try {
+            return new JhyveProcess(new ProcessBuilder(cmd).start(), args);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + cmd, e);
+        }
+    }
+
+    /** Runs jhyve to its end with an empty stdin. */
+    static Result run(List<String> args) {
+        try (JhyveProcess p = start(args)) {
+            p.closeStdin();
+            return p.await();
+        }
+    }
+
+    static Result run(String... args) { return run(List.of(args)); }
+
+    /** The directory (target/classes) that holds the main code the test JVM loaded. */
+    static Path mainClasses() {
+        try {
+            return Path.of(Jhyve.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException("cannot locate the classes of " + Jhyve.class.getName(), e);
+        }
+    }
+
+    /** Writes text to jhyve's stdin (the guest's COM1 with -l com1,stdio) and flushes it. */
+    void type(String text) {
+        try {
+            OutputStream in = process.getOutputStream();
+            in.write(text.getBytes(StandardCharsets.US_ASCII));
+            in.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + text.strip() + " to jhyve's stdin\n" + snapshot(), e);
+        }
+    }
+
+    void closeStdin() {
+        try {
+            process.getOutputStream().close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot close jhyve's stdin", e);
+        }
+    }
+
+    /** The child's process id (the jhyve JVM itself, no shell in between). */
+    long pid() { return process.pid(); }
+
+    /**
+     * Sends SIGTERM, as kill(1) without options does. Through the ProcessHandle: Process.destroy
+     * sends the same signal but also closes our ends of the pipes, and the test still needs them.
+     */
+    void sigterm() {
+        if (!process.toHandle().destroy()) fail("could not send SIGTERM to jhyve (pid " + process.pid() + ")\n" + snapshot());
+    }
+
+    /** Waits until stdout has a line equal to line; fails (and kills jhyve) if it does not come. */
+    void awaitStdout(String line) {
+        awaitLine(out, "stdout", line::equals, "a stdout line '" + line + "'");
+    }
+
+    /** Waits until stderr has a line containing part. */
+    void awaitStderrContaining(String part) {
+        awaitLine(err, "stderr", l -> l.contains(part), "a stderr line containing '" + part + "'");
+    }
+
+    private void awaitLine(Collector c, String stream, Predicate<String> match, String what) {
+        if (!c.await(match, TIMEOUT)) {
+            boolean alive = process.isAlive();
+            String s = snapshot();
+            process.destroyForcibly();
+            fail("jhyve did not print " + what + " on " + stream
+                    + (alive ? " within " + TIMEOUT.toSeconds() + " s" : " before its output ended") + "\n" + s);
+        }
+    }
+
+    /** Waits for jhyve to exit; kills it and fails when it runs past {@link #TIMEOUT}. */
+    Result await() { return await(TIMEOUT); }
+
+    Result await(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+                out.join();
+                err.join();
+                fail("jhyve ran longer than " + timeout.toMillis() + " ms and was killed\n" + snapshot());
+            }
+            out.join();
+            err.join();
+            return new Result(process.exitValue(), out.text(), err.text(), args);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+            throw new IllegalStateException("interrupted while waiting for jhyve", e);
+        }
+    }
+
+    private String snapshot() {
+        return "jhyve " + String.join(" ", args) + "\n--- stdout so far:\n" + out.text() + "--- stderr so far:\n" + err.text();
+    }
+
+    boolean isAlive() { return process.isAlive(); }
+
+    /** A test that failed half-way must not leave a guest running. */
+    @Override
+    public void close() {
+        if (process.isAlive()) process.destroyForcibly();
+    }
+
+    /** Reads one stream to its end on its own thread, keeping the text and waking waiters per line. */
+    private static final class Collector {
+        private final StringBuilder text = new StringBuilder();
+        private final Thread thread;
+        private boolean ended;
+
+        Collector(InputStream in, String name) {
+            thread = Thread.ofPlatform().daemon().name(name).start(() -> pump(in));
+        }
+
+        private void pump(InputStream in) {
+            byte[] buf = new byte[4096];
+            try (in) {
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    synchronized (this) {
+                        text.append(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
+                        notifyAll();
+                    }
+                }
+            } catch (IOException e) {
+                synchronized (this) {
+                    text.append("\n[jhyve-it: reading the stream failed: ").append(e.getMessage()).append("]\n");
+                }
+            } finally {
+                synchronized (this) {
+                    ended = true;
+                    notifyAll();
+                }
+            }
+        }
+
+        synchronized String text() { return text.toString(); }
+
+        /** True once a complete line matches; false at end of stream or after the timeout. */
+        synchronized boolean await(Predicate<String> match, Duration timeout) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            try {
+                while (true) {
+                    String t = text.toString();
+                    int end = t.lastIndexOf('\n');
+                    if (end >= 0 && t.substring(0, end + 1).lines().anyMatch(match)) return true;
+                    if (ended) return false;
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) return false;
+                    wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 200)));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+
+        void join() throws InterruptedException {
+            thread.join(TimeUnit.SECONDS.toMillis(10));
+        }
+    }
+}
