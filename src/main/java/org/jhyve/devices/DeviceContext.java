@@ -5,6 +5,7 @@ import org.jhyve.bus.IrqLine;
 import org.jhyve.bus.MsiSink;
 import org.jhyve.config.ConfigTree;
 import org.jhyve.devices.pci.PciRoot;
+import org.jhyve.vm.GuestMemory;
 import org.jhyve.vm.VmControl;
 
 import java.util.function.IntFunction;
@@ -12,18 +13,20 @@ import java.util.function.IntFunction;
 /**
  * Everything a device needs when it is created: the configuration tree and its own node in it
  * (e.g. "pci.0.3.0"), the two buses, interrupt wires by GSI, MSI delivery, the VM's exit control,
- * the RAM layout (bytes below and above 4 GiB), the host hooks and the PCI root it joins.
+ * the RAM layout (bytes below and above 4 GiB), the host hooks, the PCI root it joins, and guest
+ * RAM for devices that do DMA (null in unit tests of devices that do none).
  */
 public record DeviceContext(ConfigTree config, String node, Bus pio, Bus mmio, IntFunction<IrqLine> gsi,
-                            MsiSink msi, VmControl vm, long lowMem, long highMem, HostHooks host, PciRoot pci) {
+                            MsiSink msi, VmControl vm, long lowMem, long highMem, HostHooks host, PciRoot pci,
+                            GuestMemory memory) {
 
     /** The same context for another node. */
     public DeviceContext withNode(String otherNode) {
-        return new DeviceContext(config, otherNode, pio, mmio, gsi, msi, vm, lowMem, highMem, host, pci);
+        return new DeviceContext(config, otherNode, pio, mmio, gsi, msi, vm, lowMem, highMem, host, pci, memory);
     }
 
     public DeviceContext withPci(PciRoot root) {
-        return new DeviceContext(config, node, pio, mmio, gsi, msi, vm, lowMem, highMem, host, root);
+        return new DeviceContext(config, node, pio, mmio, gsi, msi, vm, lowMem, highMem, host, root, memory);
     }
 
     /** A variable of this device's node ("path" reads node + ".path"). */
