@@ -19,13 +19,13 @@ public final class Kick {
         MemorySegment page = Libc.mmap(4096, Libc.PROT_READ | Libc.PROT_WRITE,
                 Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS, -1, 0, "signal handler page");
         page.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 0xC3); // ret
-        Mprotect.protect(page, Libc.PROT_READ | Libc.PROT_EXEC);
+        Libc.mprotect(page, Libc.PROT_READ | Libc.PROT_EXEC);
         Libc.sigaction(SIGNAL, page);
         installed = true;
     }
 
-    /** Sends the kick signal to a thread identified by its pthread_t. */
-    public static void send(long pthread) {
-        Libc.pthreadKill(pthread, SIGNAL);
+    /** Sends the kick signal to a thread of this process, by kernel thread id. */
+    public static void send(int tid) {
+        Libc.tgkill(tid, SIGNAL);
     }
 }

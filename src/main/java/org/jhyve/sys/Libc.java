@@ -6,7 +6,6 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
@@ -15,10 +14,14 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * The libc calls jhyve needs, bound once through java.lang.foreign. Every call that can fail
- * captures errno in the same downcall (reading it with a later call is unreliable) and throws
- * {@link SysException} naming the call. Blocking calls (KVM_RUN, epoll_wait, read) are never
- * linked as critical.
+ * The system calls jhyve needs, through java.lang.foreign.
+ *
+ * <p>Almost everything goes through one downcall handle, libc's {@code syscall(2)}: every FFM
+ * downcall shape costs several milliseconds to link on first use, and one shape for all calls
+ * took ~80 ms off jhyve's start-up (see BENCHMARKS.md). errno is captured in the same downcall
+ * (reading it with a later call is unreliable) and failures throw {@link SysException} naming the
+ * call. Calls that need libc proper (sigaction's restorer, strerror, terminals) bind their own
+ * handles lazily. Nothing here is linked {@code critical}: KVM_RUN, reads and waits block.
  */
 public final class Libc {
     private Libc() {}
@@ -36,6 +39,14 @@ public final class Libc {
     public static final int SIGTERM = 15, SIGINT = 2, SIGHUP = 1, SIGUSR1 = 10;
     public static final int SIG_BLOCK = 0, SIG_UNBLOCK = 1, SIG_SETMASK = 2;
 
+    /** x86-64 system call numbers (asm/unistd_64.h). */
+    static final long SYS_READ = 0, SYS_WRITE = 1, SYS_CLOSE = 3, SYS_MMAP = 9, SYS_MPROTECT = 10, SYS_MUNMAP = 11,
+            SYS_RT_SIGPROCMASK = 14, SYS_IOCTL = 16, SYS_PREAD64 = 17, SYS_PWRITE64 = 18, SYS_MADVISE = 28,
+            SYS_GETPID = 39, SYS_FTRUNCATE = 77, SYS_RT_SIGTIMEDWAIT = 128, SYS_MLOCK = 149, SYS_PRCTL = 157,
+            SYS_GETTID = 186, SYS_SCHED_SETAFFINITY = 203, SYS_TGKILL = 234, SYS_OPENAT = 257,
+            SYS_EVENTFD2 = 290, SYS_MEMFD_CREATE = 319;
+    static final int AT_FDCWD = -100;
+
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
     private static final MemoryLayout CAPTURE = Linker.Option.captureStateLayout();
@@ -46,46 +57,14 @@ public final class Libc {
     private static final ThreadLocal<MemorySegment> ERRNO_SLOT =
             ThreadLocal.withInitial(() -> Arena.global().allocate(CAPTURE));
 
+    /** long syscall(long number, ...): six arguments are passed; the kernel ignores the unused. */
+    private static final MethodHandle SYSCALL = bind("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG,
+            JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO, Linker.Option.firstVariadicArg(1));
+
     static MethodHandle bind(String name, FunctionDescriptor fd, Linker.Option... options) {
         MemorySegment sym = LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
         return LINKER.downcallHandle(sym, fd, options);
     }
-
-    private static MethodHandle errnoCall(String name, FunctionDescriptor fd) {
-        return bind(name, fd, CAPTURE_ERRNO);
-    }
-
-    private static final MethodHandle OPEN = bind("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
-            CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle CLOSE = errnoCall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle IOCTL_PTR = bind("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
-            CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle IOCTL_LONG = bind("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG),
-            CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle MMAP = errnoCall("mmap",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
-    private static final MethodHandle MUNMAP = errnoCall("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle MADVISE = errnoCall("madvise", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle MLOCK = errnoCall("mlock", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle EVENTFD = errnoCall("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle READ = errnoCall("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle WRITE = errnoCall("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle MEMFD_CREATE = errnoCall("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle FTRUNCATE = errnoCall("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
-    private static final MethodHandle PTHREAD_SELF = bind("pthread_self", FunctionDescriptor.of(JAVA_LONG),
-            Linker.Option.critical(false));
-    private static final MethodHandle PTHREAD_KILL = bind("pthread_kill", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle PTHREAD_SIGMASK = bind("pthread_sigmask",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle SIGACTION = errnoCall("sigaction", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle SIGTIMEDWAIT = errnoCall("sigtimedwait", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
-    private static final MethodHandle SCHED_SETAFFINITY = errnoCall("sched_setaffinity",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
-    private static final MethodHandle GETTID = bind("gettid", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle GETPID = bind("getpid", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle STRERROR = bind("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
-    private static final MethodHandle PRCTL = errnoCall("prctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG,
-            JAVA_LONG, JAVA_LONG, JAVA_LONG));
 
     private static int errno(MemorySegment slot) { return (int) ERRNO.get(slot, 0L); }
 
@@ -100,37 +79,42 @@ public final class Libc {
         return rc;
     }
 
-    public static int open(String path, int flags, int mode) {
-        try (Arena a = Arena.ofConfined()) {
+    /** A raw system call: the result, or -errno. */
+    public static long syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
+        try {
             MemorySegment slot = ERRNO_SLOT.get();
-            int fd = (int) OPEN.invokeExact(slot, a.allocateFrom(path), flags | O_CLOEXEC, mode);
-            return check("open " + path, fd, slot);
+            long rc = (long) SYSCALL.invokeExact(slot, nr, a1, a2, a3, a4, a5, a6);
+            return rc == -1 ? -errno(slot) : rc;
         } catch (Throwable t) { throw rethrow(t); }
     }
 
+    private static long sys(long nr, long a1, long a2, long a3) { return syscall(nr, a1, a2, a3, 0, 0, 0); }
+
+    /** A system call that must succeed: the result, or SysException naming what failed. */
+    private static long must(String what, long rc) {
+        if (rc < 0) throw new SysException(what, (int) -rc);
+        return rc;
+    }
+
+    public static int open(String path, int flags, int mode) {
+        try (Arena a = Arena.ofConfined()) {
+            long path0 = a.allocateFrom(path).address();
+            return (int) must("open " + path, syscall(SYS_OPENAT, AT_FDCWD, path0, flags | O_CLOEXEC, mode, 0, 0));
+        }
+    }
+
     public static void close(int fd) {
-        try {
-            MemorySegment slot = ERRNO_SLOT.get();
-            check("close fd " + fd, (int) CLOSE.invokeExact(slot, fd), slot);
-        } catch (Throwable t) { throw rethrow(t); }
+        must("close fd " + fd, sys(SYS_CLOSE, fd, 0, 0));
     }
 
     /** ioctl with a pointer argument; returns the (non-negative) result. */
     public static int ioctl(int fd, long request, MemorySegment arg, String what) {
-        try {
-            MemorySegment slot = ERRNO_SLOT.get();
-            int rc = (int) IOCTL_PTR.invokeExact(slot, fd, request, arg);
-            return check(what, rc, slot);
-        } catch (Throwable t) { throw rethrow(t); }
+        return (int) must(what, sys(SYS_IOCTL, fd, request, arg.address()));
     }
 
     /** ioctl with an integer argument. */
     public static int ioctl(int fd, long request, long arg, String what) {
-        try {
-            MemorySegment slot = ERRNO_SLOT.get();
-            int rc = (int) IOCTL_LONG.invokeExact(slot, fd, request, arg);
-            return check(what, rc, slot);
-        } catch (Throwable t) { throw rethrow(t); }
+        return (int) must(what, sys(SYS_IOCTL, fd, request, arg));
     }
 
     /**
@@ -138,95 +122,76 @@ public final class Libc {
      * this because EINTR (a kick) and EAGAIN are normal outcomes there.
      */
     public static int ioctlRaw(int fd, long request, long arg) {
-        try {
-            MemorySegment slot = ERRNO_SLOT.get();
-            int rc = (int) IOCTL_LONG.invokeExact(slot, fd, request, arg);
-            return rc < 0 ? -errno(slot) : rc;
-        } catch (Throwable t) { throw rethrow(t); }
+        return (int) sys(SYS_IOCTL, fd, request, arg);
     }
 
     /** Maps length bytes; the segment is usable for its whole length and unmapped by the caller. */
     public static MemorySegment mmap(long length, int prot, int flags, int fd, long offset, String what) {
-        try {
-            MemorySegment slot = ERRNO_SLOT.get();
-            MemorySegment p = (MemorySegment) MMAP.invokeExact(slot, MemorySegment.NULL, length, prot, flags, fd, offset);
-            if (p.address() == -1L) throw new SysException("mmap " + what + " (" + length + " bytes)", errno(slot));
-            return p.reinterpret(length);
-        } catch (Throwable t) { throw rethrow(t); }
+        long p = syscall(SYS_MMAP, 0, length, prot, flags, fd, offset);
+        if (p < 0 && p > -4096) throw new SysException("mmap " + what + " (" + length + " bytes)", (int) -p);
+        return MemorySegment.ofAddress(p).reinterpret(length);
     }
 
     public static void munmap(MemorySegment seg) {
-        try {
-            MemorySegment slot = ERRNO_SLOT.get();
-            check("munmap", (int) MUNMAP.invokeExact(slot, seg, seg.byteSize()), slot);
-        } catch (Throwable t) { throw rethrow(t); }
+        must("munmap", sys(SYS_MUNMAP, seg.address(), seg.byteSize(), 0));
+    }
+
+    public static void mprotect(MemorySegment seg, int prot) {
+        must("mprotect " + seg.byteSize() + " bytes to " + prot, sys(SYS_MPROTECT, seg.address(), seg.byteSize(), prot));
     }
 
     public static void madvise(MemorySegment seg, int advice) {
-        try {
-            MemorySegment slot = ERRNO_SLOT.get();
-            check("madvise " + advice, (int) MADVISE.invokeExact(slot, seg, seg.byteSize(), advice), slot);
-        } catch (Throwable t) { throw rethrow(t); }
+        must("madvise " + advice, sys(SYS_MADVISE, seg.address(), seg.byteSize(), advice));
     }
 
     public static void mlock(MemorySegment seg) {
-        try {
-            MemorySegment slot = ERRNO_SLOT.get();
-            check("mlock " + seg.byteSize() + " bytes", (int) MLOCK.invokeExact(slot, seg, seg.byteSize()), slot);
-        } catch (Throwable t) { throw rethrow(t); }
+        must("mlock " + seg.byteSize() + " bytes", sys(SYS_MLOCK, seg.address(), seg.byteSize(), 0));
     }
 
     public static int eventfd(int initval, int flags) {
-        try {
-            MemorySegment slot = ERRNO_SLOT.get();
-            return check("eventfd", (int) EVENTFD.invokeExact(slot, initval, flags | EFD_CLOEXEC), slot);
-        } catch (Throwable t) { throw rethrow(t); }
+        return (int) must("eventfd", sys(SYS_EVENTFD2, initval, flags | EFD_CLOEXEC, 0));
     }
 
     /** read(2); returns bytes read, or -errno (EAGAIN/EINTR are for the caller to judge). */
     public static long read(int fd, MemorySegment buf, long len) {
-        try {
-            MemorySegment slot = ERRNO_SLOT.get();
-            long n = (long) READ.invokeExact(slot, fd, buf, len);
-            return n < 0 ? -errno(slot) : n;
-        } catch (Throwable t) { throw rethrow(t); }
+        return sys(SYS_READ, fd, buf.address(), len);
     }
 
     /** write(2); returns bytes written, or -errno. */
     public static long write(int fd, MemorySegment buf, long len) {
-        try {
-            MemorySegment slot = ERRNO_SLOT.get();
-            long n = (long) WRITE.invokeExact(slot, fd, buf, len);
-            return n < 0 ? -errno(slot) : n;
-        } catch (Throwable t) { throw rethrow(t); }
+        return sys(SYS_WRITE, fd, buf.address(), len);
+    }
+
+    /** pread(2); returns bytes read, or -errno. */
+    public static long pread(int fd, MemorySegment buf, long len, long offset) {
+        return syscall(SYS_PREAD64, fd, buf.address(), len, offset, 0, 0);
+    }
+
+    /** pwrite(2); returns bytes written, or -errno. */
+    public static long pwrite(int fd, MemorySegment buf, long len, long offset) {
+        return syscall(SYS_PWRITE64, fd, buf.address(), len, offset, 0, 0);
     }
 
     public static int memfdCreate(String name) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment slot = ERRNO_SLOT.get();
-            return check("memfd_create " + name, (int) MEMFD_CREATE.invokeExact(slot, a.allocateFrom(name), MFD_CLOEXEC), slot);
-        } catch (Throwable t) { throw rethrow(t); }
+            return (int) must("memfd_create " + name, sys(SYS_MEMFD_CREATE, a.allocateFrom(name).address(), MFD_CLOEXEC, 0));
+        }
     }
 
     public static void ftruncate(int fd, long size) {
-        try {
-            MemorySegment slot = ERRNO_SLOT.get();
-            check("ftruncate to " + size, (int) FTRUNCATE.invokeExact(slot, fd, size), slot);
-        } catch (Throwable t) { throw rethrow(t); }
+        must("ftruncate to " + size, sys(SYS_FTRUNCATE, fd, size, 0));
     }
 
-    public static long pthreadSelf() {
-        try { return (long) PTHREAD_SELF.invokeExact(); } catch (Throwable t) { throw rethrow(t); }
+    public static int gettid() { return (int) sys(SYS_GETTID, 0, 0, 0); }
+
+    public static int getpid() { return (int) sys(SYS_GETPID, 0, 0, 0); }
+
+    /** Sends a signal to one thread of this process (by its kernel thread id). */
+    public static void tgkill(int tid, int sig) {
+        must("tgkill " + tid + " signal " + sig, sys(SYS_TGKILL, getpid(), tid, sig));
     }
 
-    public static void pthreadKill(long thread, int sig) {
-        try {
-            int rc = (int) PTHREAD_KILL.invokeExact(thread, sig);
-            if (rc != 0) throw new SysException("pthread_kill signal " + sig, rc);
-        } catch (Throwable t) { throw rethrow(t); }
-    }
-
-    /** A sigset_t (128 bytes in glibc) holding the given signals. */
+    /** A sigset_t (128 bytes in glibc; the kernel reads the first 8) holding the given signals. */
     public static MemorySegment sigset(Arena arena, int... signals) {
         MemorySegment set = arena.allocate(128, 8);
         for (int s : signals) {
@@ -237,11 +202,9 @@ public final class Libc {
         return set;
     }
 
+    /** Changes the calling thread's signal mask. */
     public static void pthreadSigmask(int how, MemorySegment set) {
-        try {
-            int rc = (int) PTHREAD_SIGMASK.invokeExact(how, set, MemorySegment.NULL);
-            if (rc != 0) throw new SysException("pthread_sigmask", rc);
-        } catch (Throwable t) { throw rethrow(t); }
+        must("rt_sigprocmask", syscall(SYS_RT_SIGPROCMASK, how, set.address(), 0, 8, 0, 0));
     }
 
     /**
@@ -253,15 +216,15 @@ public final class Libc {
             MemorySegment ts = a.allocate(16, 8);
             ts.set(JAVA_LONG, 0, timeoutNanos / 1_000_000_000L);
             ts.set(JAVA_LONG, 8, timeoutNanos % 1_000_000_000L);
-            MemorySegment slot = ERRNO_SLOT.get();
-            int sig = (int) SIGTIMEDWAIT.invokeExact(slot, set, MemorySegment.NULL, ts);
-            if (sig < 0) {
-                int e = errno(slot);
-                if (e == EAGAIN || e == EINTR) return -1;
-                throw new SysException("sigtimedwait", e);
-            }
-            return sig;
-        } catch (Throwable t) { throw rethrow(t); }
+            long sig = syscall(SYS_RT_SIGTIMEDWAIT, set.address(), 0, ts.address(), 8, 0, 0);
+            if (sig == -EAGAIN || sig == -EINTR) return -1;
+            return (int) must("rt_sigtimedwait", sig);
+        }
+    }
+
+    /** libc's sigaction, bound on first use: it supplies the sa_restorer the kernel needs. */
+    private static final class Sigaction {
+        static final MethodHandle H = bind("sigaction", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), CAPTURE_ERRNO);
     }
 
     /**
@@ -275,7 +238,7 @@ public final class Libc {
             MemorySegment sa = a.allocate(152, 8);
             sa.set(ADDRESS, 0, handler);
             MemorySegment slot = ERRNO_SLOT.get();
-            check("sigaction " + sig, (int) SIGACTION.invokeExact(slot, sig, sa, MemorySegment.NULL), slot);
+            check("sigaction " + sig, (int) Sigaction.H.invokeExact(slot, sig, sa, MemorySegment.NULL), slot);
         } catch (Throwable t) { throw rethrow(t); }
     }
 
@@ -288,33 +251,23 @@ public final class Libc {
                 long w = mask.get(JAVA_LONG, (c / 64) * 8L);
                 mask.set(JAVA_LONG, (c / 64) * 8L, w | (1L << (c % 64)));
             }
-            MemorySegment slot = ERRNO_SLOT.get();
-            check("sched_setaffinity " + cpus, (int) SCHED_SETAFFINITY.invokeExact(slot, 0, 128L, mask), slot);
-        } catch (Throwable t) { throw rethrow(t); }
+            must("sched_setaffinity " + cpus, sys(SYS_SCHED_SETAFFINITY, 0, 128, mask.address()));
+        }
     }
 
-    public static int gettid() {
-        try { return (int) GETTID.invokeExact(); } catch (Throwable t) { throw rethrow(t); }
-    }
-
-    public static int getpid() {
-        try { return (int) GETPID.invokeExact(); } catch (Throwable t) { throw rethrow(t); }
-    }
-
-    /** prctl(2), e.g. PR_SET_NAME is not needed (Java names threads) but PR_SET_DUMPABLE is. */
+    /** prctl(2). */
     public static int prctl(int option, long a2) {
-        try {
-            MemorySegment slot = ERRNO_SLOT.get();
-            return check("prctl " + option, (int) PRCTL.invokeExact(slot, option, a2, 0L, 0L, 0L), slot);
-        } catch (Throwable t) { throw rethrow(t); }
+        return (int) must("prctl " + option, syscall(SYS_PRCTL, option, a2, 0, 0, 0, 0));
+    }
+
+    private static final class Strerror {
+        static final MethodHandle H = bind("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
     }
 
     public static String strerror(int errno) {
         try {
-            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
+            MemorySegment s = (MemorySegment) Strerror.H.invokeExact(errno);
             return s.reinterpret(256).getString(0);
         } catch (Throwable t) { return "errno " + errno; }
     }
-
-    static final ValueLayout.OfLong U64 = JAVA_LONG;
 }

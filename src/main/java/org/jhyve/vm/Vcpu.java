@@ -24,7 +24,7 @@ public final class Vcpu {
     private final KvmVcpu kvm;
     private final MemorySegment run;
     private final Thread thread;
-    private volatile long pthread;
+    private volatile int tid;
     private final CountDownLatch started = new CountDownLatch(1);
     private final java.util.concurrent.ConcurrentLinkedQueue<Consumer<KvmVcpu>> requests =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -66,12 +66,12 @@ public final class Vcpu {
 
     private void kick() {
         kvm.setImmediateExit(true);
-        long p = pthread;
-        if (p != 0 && thread.isAlive()) org.jhyve.sys.Kick.send(p);
+        int t = tid;
+        if (t != 0 && thread.isAlive()) org.jhyve.sys.Kick.send(t);
     }
 
     private void loop() {
-        pthread = Libc.pthreadSelf();
+        tid = Libc.gettid();
         try {
             vm.onVcpuThreadStart(this);
         } catch (RuntimeException e) {
