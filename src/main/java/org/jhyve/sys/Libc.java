@@ -66,6 +66,14 @@ public final class Libc {
         return LINKER.downcallHandle(sym, fd, options);
     }
 
+    /** A libc function bound with errno capture (first argument: the capture segment). */
+    static MethodHandle errnoCall(String name, FunctionDescriptor fd) {
+        return bind(name, fd, CAPTURE_ERRNO);
+    }
+
+    /** This thread's errno capture segment, for calls bound with {@link #errnoCall}. */
+    static MemorySegment errnoSlot() { return ERRNO_SLOT.get(); }
+
     private static int errno(MemorySegment slot) { return (int) ERRNO.get(slot, 0L); }
 
     private static RuntimeException rethrow(Throwable t) {
