@@ -13,6 +13,7 @@ deps:
 
 build: deps
 	$(MVN) package -DskipTests
+	bin/aot-train
 
 demo: build
 	bin/jhyve -c 2 -m 256M -s 0,hostbridge -s 1,lpc -l com1,stdio \
