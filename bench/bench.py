@@ -1,0 +1,218 @@
+#!/usr/bin/env python3
+"""jhyve next to QEMU on the same guests, on this machine, in one run.
+
+Runs are interleaved (jhyve, QEMU, jhyve, QEMU, ...) so that load changes hit both alike. For each
+metric it prints median, min and max per VMM and the jhyve/QEMU ratio of the medians, and writes
+the table to BENCHMARKS.md (between the markers) unless --no-write.
+
+    bench/bench.py            # all metrics, default rounds
+    bench/bench.py --quick    # few rounds (CI smoke)
+    bench/bench.py startup memory
+
+Needs a built tree (make build) and /dev/kvm; installs QEMU (Debian package) when it is missing.
+"""
+import argparse
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GUEST = os.path.join(ROOT, "guests/build/testguest.elf")
+JHYVE = os.path.join(ROOT, "bin/jhyve")
+
+
+def jhyve_cmd(mode, mem_mib=128, cpus=1):
+    return [JHYVE, "-c", str(cpus), "-m", f"{mem_mib}M", "-s", "0,hostbridge", "-s", "1,lpc",
+            "-l", "com1,stdio", "-o", f"jhyve.kernel={GUEST}", "-o", f"jhyve.cmdline={mode}", "bench"]
+
+
+def qemu_cmd(mode, mem_mib=128, cpus=1):
+    # Guest RAM on a memfd, as jhyve's, so resident-memory figures compare like with like.
+    return ["qemu-system-x86_64", "-accel", "kvm", "-M", "microvm,acpi=on,memory-backend=ram",
+            "-object", f"memory-backend-memfd,id=ram,size={mem_mib}M", "-smp", str(cpus), "-m", f"{mem_mib}M",
+            "-nographic", "-nodefaults", "-no-reboot", "-serial", "stdio", "-kernel", GUEST, "-append", mode]
+
+
+VMMS = {"jhyve": jhyve_cmd, "qemu": qemu_cmd}
+
+
+def timed_boot(cmd):
+    """Runs a guest to its end; returns (start→first byte, last line 'poweroff:' → exit, total) in ms."""
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    first = None
+    off = None
+    buf = b""
+    while True:
+        chunk = p.stdout.read1(4096)
+        if not chunk:
+            break
+        now = time.monotonic()
+        if first is None:
+            first = now
+        buf += chunk
+        if off is None and b"poweroff:" in buf:
+            off = now
+    p.wait()
+    end = time.monotonic()
+    if b"poweroff:" not in buf or first is None:
+        raise RuntimeError(f"{cmd[0]}: guest did not power off: {buf[-200:]!r}")
+    return (first - t0) * 1000, (end - off) * 1000, (end - t0) * 1000
+
+
+def rss_kib(pid):
+    """Resident memory not backed by shared memory (guest RAM is a memfd in both VMMs)."""
+    fields = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            fields[k] = v.strip()
+    kib = lambda k: int(fields.get(k, "0 kB").split()[0])
+    return kib("RssAnon") + kib("RssFile")
+
+
+def idle_guest(cmd, settle=1.5):
+    """Starts a guest that waits for console input (mode echo) and lets it settle."""
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    buf = b""
+    os.set_blocking(p.stdout.fileno(), False)
+    while b"echo: ready" not in buf and time.monotonic() < deadline:
+        try:
+            chunk = p.stdout.read(4096)
+        except BlockingIOError:
+            chunk = None
+        if chunk:
+            buf += chunk
+        else:
+            time.sleep(0.01)
+    if b"echo: ready" not in buf:
+        p.kill()
+        raise RuntimeError(f"{cmd[0]}: guest not ready: {buf[-200:]!r}")
+    time.sleep(settle)
+    return p
+
+
+def stop(p):
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+
+
+def m_startup(rounds):
+    out = {k: {"first": [], "off": [], "total": []} for k in VMMS}
+    for _ in range(rounds):
+        for name, cmd in VMMS.items():
+            first, off, total = timed_boot(cmd("poweroff"))
+            out[name]["first"].append(first)
+            out[name]["off"].append(off)
+            out[name]["total"].append(total)
+    return [
+        ("start-to-exit, trivial guest (ms)", "lower is better", out["jhyve"]["total"], out["qemu"]["total"]),
+        ("start → first guest output (ms)", "lower is better", out["jhyve"]["first"], out["qemu"]["first"]),
+        ("guest power-off → process exit (ms)", "lower is better", out["jhyve"]["off"], out["qemu"]["off"]),
+    ]
+
+
+def m_memory(rounds):
+    res = {k: [] for k in VMMS}
+    for _ in range(max(1, rounds // 3)):
+        for name, cmd in VMMS.items():
+            p = idle_guest(cmd("echo"))
+            res[name].append(rss_kib(p.pid) / 1024)
+            stop(p)
+    return [("VMM resident memory beyond guest RAM, 1 vCPU/128 MiB idle guest (MiB)", "lower is better",
+             res["jhyve"], res["qemu"])]
+
+
+def m_density(rounds, window=10.0, cap=12):
+    """How many idle guests start (reach 'echo: ready') within the window; RSS per guest."""
+    rows = []
+    counts = {}
+    per = {}
+    for name, cmd in VMMS.items():
+        procs = []
+        t0 = time.monotonic()
+        try:
+            while time.monotonic() - t0 < window and len(procs) < cap:
+                procs.append(idle_guest(cmd("echo", mem_mib=64), settle=0))
+            counts[name] = [len(procs) / (time.monotonic() - t0)]
+            per[name] = [statistics.mean(rss_kib(p.pid) for p in procs) / 1024]
+        finally:
+            for p in procs:
+                stop(p)
+    rows.append((f"density: idle 64 MiB guests started per second (cap {cap})", "higher is better",
+                 counts["jhyve"], counts["qemu"]))
+    rows.append(("density: resident memory per idle guest beyond RAM (MiB)", "lower is better",
+                 per["jhyve"], per["qemu"]))
+    return rows
+
+
+METRICS = {"startup": m_startup, "memory": m_memory, "density": m_density}
+
+
+def fmt(v):
+    return f"{v:.1f}" if v < 100 else f"{v:.0f}"
+
+
+def table(rows, rounds):
+    lines = ["| metric | jhyve median (min–max) | QEMU median (min–max) | jhyve/QEMU | meaning |",
+             "|---|---|---|---|---|"]
+    for name, meaning, j, q in rows:
+        jm, qm = statistics.median(j), statistics.median(q)
+        ratio = jm / qm if qm else float("nan")
+        lines.append(f"| {name} | {fmt(jm)} ({fmt(min(j))}–{fmt(max(j))}) | {fmt(qm)} ({fmt(min(q))}–{fmt(max(q))}) "
+                     f"| {ratio:.2f} | {meaning} |")
+    return "\n".join(lines)
+
+
+def machine():
+    cpu = "unknown cpu"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    qemu = subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+    load = os.getloadavg()[0]
+    return (f"{os.cpu_count()} cpus ({cpu}), {platform.release()}, {qemu}, "
+            f"load average {load:.1f} at start")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("metrics", nargs="*", default=list(METRICS))
+    ap.add_argument("--rounds", type=int, default=15)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--no-write", action="store_true")
+    a = ap.parse_args()
+    rounds = 3 if a.quick else a.rounds
+    if not os.path.exists(GUEST) or not os.path.exists(os.path.join(ROOT, "target/jhyve.jar")):
+        sys.exit("build first: make build")
+    if not shutil.which("qemu-system-x86_64"):
+        subprocess.run("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-system-x86",
+                       shell=True, check=True, stdout=subprocess.DEVNULL)
+    rows = []
+    for m in a.metrics:
+        if m not in METRICS:
+            sys.exit(f"unknown metric {m}; known: {', '.join(METRICS)}")
+        rows += METRICS[m](rounds)
+    text = table(rows, rounds)
+    head = f"Run {time.strftime('%Y-%m-%d %H:%M')} UTC, {rounds} interleaved rounds; machine: {machine()}"
+    print(head)
+    print(text)
+    if not a.no_write:
+        path = os.path.join(ROOT, "BENCHMARKS.md")
+        body = open(path).read()
+        block = f"<!-- bench:begin -->\n{head}\n\n{text}\n<!-- bench:end -->"
+        body = re.sub(r"<!-- bench:begin -->.*<!-- bench:end -->", lambda _: block, body, flags=re.S)
+        open(path, "w").write(body)
+
+
+if __name__ == "__main__":
+    main()
