@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -85,5 +86,35 @@ class VmTest {
             assertEquals(ExitStatus.ERROR, o.status());
             assertTrue(o.reason().contains("0x55"), o.reason());
         }
+    }
+
+    /** mov ecx, 0x12345678; rdmsr; mov dx, 0x3f8; out dx, al; cli; hlt */
+    static final byte[] RDMSR_UNKNOWN = {(byte) 0xB9, 0x78, 0x56, 0x34, 0x12, 0x0F, 0x32, 0x66, (byte) 0xBA, (byte) 0xF8, 0x03,
+            (byte) 0xEE, (byte) 0xFA, (byte) 0xF4};
+
+    private Vm.Outcome runMsrGuest(boolean strictMsr, java.io.ByteArrayOutputStream out) {
+        MachineSpec spec = new MachineSpec("t", 16 << 20, new Topology(1, 1, 1, 1), false, false, strictMsr, false, false,
+                false, null);
+        try (Vm vm = new Vm(spec)) {
+            vm.memory().write(CODE, RDMSR_UNKNOWN);
+            vm.pio().register(0x3f8, 8, new IoDevice() {
+                @Override public long read(long offset, int size) { return 0; }
+                @Override public void write(long offset, int size, long value) { out.write((int) value); }
+            }, "capture");
+            vm.setBspSetup(v -> PvhBoot.setupBsp(v, new PvhBoot.Entry(CODE, 0x6000)));
+            return vm.run();
+        }
+    }
+
+    @Test
+    void unknownMsrIsGpWhenStrictAndZeroWithW() {
+        java.io.ByteArrayOutputStream strictOut = new java.io.ByteArrayOutputStream();
+        // Strict: #GP with no IDT set up escalates to a triple fault; the port write never happens.
+        assertEquals(ExitStatus.TRIPLE_FAULT, runMsrGuest(true, strictOut).status());
+        assertEquals(0, strictOut.size());
+        java.io.ByteArrayOutputStream lenientOut = new java.io.ByteArrayOutputStream();
+        Vm.Outcome o = runMsrGuest(false, lenientOut);
+        assertEquals(ExitStatus.HALT, o.status(), o.reason());
+        assertArrayEquals(new byte[] {0}, lenientOut.toByteArray(), "rdmsr read 0 under -w");
     }
 }
