@@ -143,6 +143,15 @@ public final class Machine implements AutoCloseable {
         return platform.pressPowerButton();
     }
 
+    /**
+     * Ends the device back ends only (flush, terminal modes), for a process about to exit: the
+     * kernel tears the VM and its memory down at exit anyway, and doing it here first only
+     * delays the exit (15-30 ms for a 128 MiB guest).
+     */
+    public void closeDevices() {
+        platform.close();
+    }
+
     @Override
     public void close() {
         platform.close();
