@@ -99,13 +99,4 @@ final class MsixTable {
             if (send) vectors.fire(v);
         }
     }
-
-    /** Back to reset: every vector masked, nothing pending (the capability is reset separately). */
-    synchronized void reset() {
-        for (int v = 0; v < count; v++) {
-            words[4 * v] = words[4 * v + 1] = words[4 * v + 2] = 0;
-            words[4 * v + 3] = 1;
-            pending[v] = false;
-        }
-    }
 }
