@@ -43,6 +43,9 @@ public final class DeviceRegistry {
         r.register("amd_hostbridge", ctx -> Hostbridge.fromConfig(ctx.config(), ctx.node(),
                 Hostbridge.AMD_VENDOR, Hostbridge.AMD_DEVICE));
         r.register("lpc", LpcBridge::new);
+        r.register("virtio-blk", org.jhyve.devices.virtio.VirtioBlk::create);
+        r.register("virtio-rnd", org.jhyve.devices.virtio.VirtioRnd::create);
+        r.register("virtio-console", org.jhyve.devices.virtio.VirtioConsole::create);
         for (String name : List.of("com1", "com2", "com3", "com4", "pc-testdev")) r.registerLpc(name);
         return r;
     }

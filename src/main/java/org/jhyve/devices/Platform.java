@@ -142,6 +142,15 @@ public final class Platform implements AutoCloseable {
 
     @Override
     public void close() {
+        for (PciDevice d : pci.devices()) {
+            if (d instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    LOG.log(System.Logger.Level.WARNING, "closing {0}: {1}", d, e.getMessage());
+                }
+            }
+        }
         if (lpc != null) lpc.close();
     }
 }

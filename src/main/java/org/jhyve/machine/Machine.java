@@ -107,7 +107,7 @@ public final class Machine implements AutoCloseable {
         Platform platform = null;
         try {
             DeviceContext ctx = new DeviceContext(config, "", vm.pio(), vm.mmio(), vm::irqLine, vm.msiSink(), vm,
-                    vm.memory().lowSize(), vm.memory().highSize(), hooks, null, vm.memory());
+                    vm.memory().lowSize(), vm.memory().highSize(), hooks, null, vm.memory(), vm.fastIo());
             platform = Platform.build(ctx, registry);
             FirmwareImage fw = Firmware.build(PlatformInfo.fromConfig(config, bus0Functions(platform)));
             for (Blob b : fw.blobs()) vm.memory().write(b.guestAddress(), b.bytes());

@@ -12,7 +12,7 @@ public final class KvmVm implements AutoCloseable {
             SET_IDENTITY_MAP_ADDR = Kvm.iow(0x48, 8), CREATE_IRQCHIP = Kvm.io(0x60), IRQ_LINE = Kvm.iow(0x61, 8),
             CREATE_PIT2 = Kvm.iow(0x77, 64), IRQFD = Kvm.iow(0x76, 32), IOEVENTFD = Kvm.iow(0x79, 64),
             SIGNAL_MSI = Kvm.iow(0xa5, 32), ENABLE_CAP = Kvm.iow(0xa3, 104), CREATE_VCPU = Kvm.io(0x41),
-            X86_SET_MSR_FILTER = Kvm.iow(0xc6, 392);
+            X86_SET_MSR_FILTER = Kvm.iow(0xc6, 392), SET_GSI_ROUTING = Kvm.iow(0x6a, 8);
 
     public static final int MEM_READONLY = 2;
     public static final int PIT_SPEAKER_DUMMY = 1;
@@ -138,6 +138,37 @@ public final class KvmVm implements AutoCloseable {
                 f.set(java.lang.foreign.ValueLayout.ADDRESS, r + 16, bitmap);
             }
             Libc.ioctl(fd, X86_SET_MSR_FILTER, f, "KVM_X86_SET_MSR_FILTER");
+        }
+    }
+
+    /** sizeof(struct kvm_irq_routing_entry): gsi, type, flags, pad, then a 32-byte union. */
+    static final int ROUTING_ENTRY_SIZE = 48;
+    static final int ROUTING_IRQCHIP = 1, ROUTING_MSI = 2;
+
+    /** KVM_SET_GSI_ROUTING: replaces the whole routing table (defaults included) with routes. */
+    public void setGsiRouting(java.util.List<GsiRoute> routes) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment t = a.allocate(8L + (long) ROUTING_ENTRY_SIZE * routes.size(), 8);
+            t.set(JAVA_INT, 0, routes.size());
+            long off = 8;
+            for (GsiRoute r : routes) {
+                t.set(JAVA_INT, off, r.gsi());
+                switch (r) {
+                    case GsiRoute.Irqchip c -> {
+                        t.set(JAVA_INT, off + 4, ROUTING_IRQCHIP);
+                        t.set(JAVA_INT, off + 16, c.chip());
+                        t.set(JAVA_INT, off + 20, c.pin());
+                    }
+                    case GsiRoute.Msi m -> {
+                        t.set(JAVA_INT, off + 4, ROUTING_MSI);
+                        t.set(JAVA_INT, off + 16, (int) m.address());
+                        t.set(JAVA_INT, off + 20, (int) (m.address() >>> 32));
+                        t.set(JAVA_INT, off + 24, m.data());
+                    }
+                }
+                off += ROUTING_ENTRY_SIZE;
+            }
+            Libc.ioctl(fd, SET_GSI_ROUTING, t, "KVM_SET_GSI_ROUTING with " + routes.size() + " routes");
         }
     }
 

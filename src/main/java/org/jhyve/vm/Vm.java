@@ -45,6 +45,7 @@ public final class Vm implements VmControl, AutoCloseable {
     private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
     private final AtomicBoolean loggedUnclaimedIo = new AtomicBoolean();
     private volatile Consumer<KvmVcpu> bspSetup = v -> {};
+    private org.jhyve.bus.FastIo fastIo;
 
     /** How the VM ended. */
     public record Outcome(ExitStatus status, String reason, Throwable cause) {}
@@ -114,6 +115,12 @@ public final class Vm implements VmControl, AutoCloseable {
 
     public MsiSink msiSink() {
         return kvmVm::signalMsi;
+    }
+
+    /** ioeventfd doorbells and irqfd-backed MSI routes for devices (one instance per VM). */
+    public synchronized org.jhyve.bus.FastIo fastIo() {
+        if (fastIo == null) fastIo = new KvmFastIo(kvmVm);
+        return fastIo;
     }
 
     /** Boot-state work for the BSP, run on its thread before the first KVM_RUN. */

@@ -51,7 +51,7 @@ class PlatformTest {
 
             @Override public void exitProcess(int status) { exits.add(status); }
         };
-        return new DeviceContext(config, "", pio, mmio, irqs, (a, d) -> { }, vm, 256L << 20, 0, hooks, null, null);
+        return new DeviceContext(config, "", pio, mmio, irqs, (a, d) -> { }, vm, 256L << 20, 0, hooks, null, null, null);
     }
 
     private Platform build() { return Platform.build(ctx(), DeviceRegistry.standard()); }

@@ -1,0 +1,270 @@
+package org.jhyve.devices.virtio;
+
+import org.jhyve.devices.DeviceContext;
+import org.jhyve.devices.block.BlockBackend;
+import org.jhyve.devices.block.BlockOptions;
+import org.jhyve.devices.block.FileBackend;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * virtio-blk (virtio 1.2 §5.2) on a {@link BlockBackend}: IN, OUT, FLUSH (fdatasync), GET_ID
+ * (ser, or bhyve's "BHYVE-XXXX-XXXX-XXXX" from MD5(path)), DISCARD and WRITE_ZEROES. Requests are
+ * parsed on the device thread and run on a small pool of I/O threads, so several are in flight;
+ * they complete in any order. A request the back end fails gets IOERR; a read-only disk answers
+ * writes with IOERR; a malformed request (no header, no status byte) is a protocol error.
+ * Growth of the backing store is noticed once a second and raises a config-change interrupt.
+ */
+public final class VirtioBlk extends VirtioDevice {
+    public static final int RING_SIZE = 64;
+    public static final int IO_THREADS = 4;
+    /** Feature bits (§5.2.3). */
+    public static final int F_SEG_MAX = 2, F_RO = 5, F_BLK_SIZE = 6, F_FLUSH = 9, F_TOPOLOGY = 10, F_DISCARD = 13,
+            F_WRITE_ZEROES = 14;
+    public static final int T_IN = 0, T_OUT = 1, T_FLUSH = 4, T_GET_ID = 8, T_DISCARD = 11, T_WRITE_ZEROES = 13;
+    public static final int S_OK = 0, S_IOERR = 1, S_UNSUPP = 2;
+    public static final int ID_BYTES = 20, CONFIG_SIZE = 60, SECTOR = 512;
+    public static final int MAX_DISCARD_SECTORS = 0x3F_FFFF, MAX_RANGES = 16;
+
+    private final BlockBackend disk;
+    private final byte[] ident;
+    private final boolean discardOffered;
+    private final ExecutorService io;
+    private final Object flight = new Object();
+    private int inFlight;
+    private volatile long capacityBytes;
+
+    public VirtioBlk(BlockBackend disk, String path, String serial) {
+        this.disk = disk;
+        this.ident = identity(path, serial);
+        this.discardOffered = disk.canDiscard() && !disk.readOnly();
+        this.capacityBytes = disk.size();
+        AtomicInteger n = new AtomicInteger();
+        ThreadFactory tf = r -> Thread.ofPlatform().daemon().name("virtio-blk io " + n.incrementAndGet()).unstarted(r);
+        this.io = Executors.newFixedThreadPool(IO_THREADS, tf);
+    }
+
+    /** The factory for {@code -s N,virtio-blk,path[,options]}. */
+    public static VirtioPci create(DeviceContext ctx) {
+        BlockOptions o = BlockOptions.fromConfig(ctx.config(), ctx.node());
+        FileBackend disk = FileBackend.open(o);
+        try {
+            return new VirtioPci(new VirtioBlk(disk, o.path(), o.serial()), ctx);
+        } catch (RuntimeException e) {
+            disk.close();
+            throw e;
+        }
+    }
+
+    /** GET_ID's 20 bytes: ser (truncated), else bhyve's ident from the first six bytes of MD5(path). */
+    static byte[] identity(String path, String serial) {
+        String id = serial;
+        if (id == null) {
+            try {
+                byte[] d = MessageDigest.getInstance("MD5").digest(path.getBytes(StandardCharsets.UTF_8));
+                id = String.format("BHYVE-%02X%02X-%02X%02X-%02X%02X", d[0], d[1], d[2], d[3], d[4], d[5]);
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("MD5 is missing from this JDK", e);
+            }
+        }
+        byte[] out = new byte[ID_BYTES];
+        byte[] b = id.getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(b, 0, out, 0, Math.min(b.length, ID_BYTES));
+        return out;
+    }
+
+    @Override public int type() { return TYPE_BLOCK; }
+
+    @Override public String name() { return "virtio-blk"; }
+
+    @Override public int[] queueSizes() { return new int[] {RING_SIZE}; }
+
+    @Override public int pciClass() { return 0x018000; }   // mass storage, other (as bhyve)
+
+    @Override
+    public long features() {
+        long f = 1L << F_SEG_MAX | 1L << F_BLK_SIZE | 1L << F_FLUSH | 1L << F_TOPOLOGY;
+        if (disk.readOnly()) f |= 1L << F_RO;
+        else f |= 1L << F_WRITE_ZEROES;
+        if (discardOffered) f |= 1L << F_DISCARD;
+        return f;
+    }
+
+    @Override
+    public byte[] configSpace() {
+        ByteBuffer b = ByteBuffer.allocate(CONFIG_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        int logical = disk.logicalSectorSize();
+        b.putLong(0, capacityBytes / SECTOR);
+        b.putInt(8, 0);                                         // size_max (feature not offered)
+        b.putInt(12, RING_SIZE - 2);                            // seg_max
+        b.putInt(20, logical);                                  // blk_size
+        b.put(24, (byte) Integer.numberOfTrailingZeros(disk.physicalSectorSize() / logical));
+        b.put(25, (byte) 0);                                    // alignment offset
+        b.putShort(26, (short) 1);                              // min_io_size in logical blocks
+        b.putInt(28, 0);                                        // opt_io_size: no preference
+        b.putShort(34, (short) 1);                              // num_queues
+        b.putInt(36, MAX_DISCARD_SECTORS);
+        b.putInt(40, 1);                                        // max_discard_seg
+        b.putInt(44, logical / SECTOR);                         // discard_sector_alignment
+        b.putInt(48, MAX_DISCARD_SECTORS);                      // max_write_zeroes_sectors
+        b.putInt(52, 1);                                        // max_write_zeroes_seg
+        b.put(56, (byte) (discardOffered ? 1 : 0));             // write_zeroes_may_unmap
+        return b.array();
+    }
+
+    /** A parsed request: header fields, its chain, the status byte. */
+    private record Request(int type, long sector, Chain chain) { }
+
+    @Override
+    protected void queueNotify(int q) {
+        Virtqueue vq = transport.queue(q);
+        Chain c;
+        while ((c = vq.pop()) != null) {
+            if (c.readable() < 16) throw new VirtioException("virtio-blk request without its 16-byte header");
+            if (c.writable() < 1) throw new VirtioException("virtio-blk request without a status byte");
+            byte[] h = c.reader().read(16);
+            ByteBuffer hb = ByteBuffer.wrap(h).order(ByteOrder.LITTLE_ENDIAN);
+            Request r = new Request(hb.getInt(0), hb.getLong(8), c);
+            synchronized (flight) { inFlight++; }
+            try {
+                io.execute(() -> run(q, r));
+            } catch (RuntimeException e) {
+                synchronized (flight) { inFlight--; }
+                throw e;
+            }
+        }
+    }
+
+    private void run(int q, Request r) {
+        long written = 1;
+        int status;
+        ChainWriter w = r.chain().writer();
+        try {
+            switch (r.type()) {
+                case T_IN -> {
+                    long len = w.remaining() - 1;
+                    status = inRange(r.sector(), len) ? ok(disk.read(r.sector() * SECTOR, w.slices(len))) : S_IOERR;
+                    if (status == S_OK) written = len + 1;
+                }
+                case T_OUT -> {
+                    ChainReader rd = r.chain().reader();
+                    rd.read(16);
+                    long len = rd.remaining();
+                    status = disk.readOnly() || !inRange(r.sector(), len) ? S_IOERR
+                            : ok(disk.write(r.sector() * SECTOR, rd.slices(len)));
+                }
+                case T_FLUSH -> status = ok(disk.flush());
+                case T_GET_ID -> {
+                    int n = (int) Math.min(ID_BYTES, w.remaining() - 1);
+                    w.write(ident, 0, n);
+                    written = n + 1;
+                    status = S_OK;
+                }
+                case T_DISCARD, T_WRITE_ZEROES -> status = ranges(r);
+                default -> status = S_UNSUPP;
+            }
+        } catch (VirtioException e) {
+            status = S_IOERR;
+            written = 1;
+        } catch (RuntimeException e) {
+            status = S_IOERR;
+            written = 1;
+            transport.fail("virtio-blk request failed: " + e);
+        }
+        try {
+            MemorySegment st = w.lastByte();
+            st.set(ValueLayout.JAVA_BYTE, 0, (byte) status);
+            transport.complete(q, r.chain(), written);
+        } catch (RuntimeException e) {
+            transport.fail("virtio-blk completion failed: " + e);
+        } finally {
+            synchronized (flight) {
+                if (--inFlight == 0) flight.notifyAll();
+            }
+        }
+    }
+
+    private static int ok(int rc) { return rc == 0 ? S_OK : S_IOERR; }
+
+    private boolean inRange(long sector, long len) {
+        if (sector < 0 || len < 0 || len % SECTOR != 0) return false;
+        long cap = capacityBytes / SECTOR;
+        return sector <= cap && len / SECTOR <= cap - sector;
+    }
+
+    /** DISCARD and WRITE_ZEROES: a list of {sector, num_sectors, flags} ranges. */
+    private int ranges(Request r) {
+        boolean discard = r.type() == T_DISCARD;
+        if (disk.readOnly()) return S_IOERR;
+        if (discard && !discardOffered) return S_UNSUPP;
+        ChainReader rd = r.chain().reader();
+        rd.read(16);
+        long bytes = rd.remaining();
+        if (bytes == 0 || bytes % 16 != 0 || bytes / 16 > MAX_RANGES) return S_IOERR;
+        int align = disk.logicalSectorSize() / SECTOR;
+        for (int i = 0; i < bytes / 16; i++) {
+            ByteBuffer s = ByteBuffer.wrap(rd.read(16)).order(ByteOrder.LITTLE_ENDIAN);
+            long sector = s.getLong(0);
+            long count = s.getInt(8) & 0xFFFF_FFFFL;
+            int flags = s.getInt(12);
+            if (count > MAX_DISCARD_SECTORS || !inRange(sector, count * SECTOR)) return S_IOERR;
+            if ((flags & ~1) != 0 || discard && (flags & 1) != 0) return S_UNSUPP;
+            if (discard && (sector % align != 0 || count % align != 0)) return S_IOERR;
+            int rc = discard ? disk.discard(sector * SECTOR, count * SECTOR)
+                    : disk.writeZeroes(sector * SECTOR, count * SECTOR, (flags & 1) != 0);
+            if (rc != 0) return S_IOERR;
+        }
+        return S_OK;
+    }
+
+    @Override
+    protected void stop() {
+        synchronized (flight) {
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (inFlight > 0 && System.nanoTime() < deadline) {
+                try {
+                    flight.wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    @Override protected int tickMillis() { return 1000; }
+
+    /** Notices a grown (or shrunk) backing store and tells the driver. */
+    @Override
+    protected void tick() {
+        long now;
+        try {
+            now = disk.size();
+        } catch (RuntimeException e) {
+            return;   // a vanished device node: keep the old size, requests will fail with IOERR
+        }
+        if (now != capacityBytes) {
+            capacityBytes = now;
+            if ((transport.status() & VirtioPci.STATUS_DRIVER_OK) != 0) transport.configChanged();
+        }
+    }
+
+    public long capacityBytes() { return capacityBytes; }
+
+    @Override
+    protected void close() {
+        io.shutdown();
+        disk.close();
+    }
+}

@@ -1,0 +1,54 @@
+package org.jhyve.devices.virtio;
+
+/**
+ * A virtio device type (block, entropy, console...) without its transport. The transport
+ * ({@link VirtioPci}) owns the queues, feature negotiation, status and interrupts, and calls
+ * these methods with its device lock held: never concurrently with each other.
+ */
+public abstract class VirtioDevice {
+    /** Virtio device IDs (virtio 1.2 §5). */
+    public static final int TYPE_BLOCK = 2, TYPE_CONSOLE = 3, TYPE_ENTROPY = 4;
+
+    protected VirtioPci transport;
+
+    /** The virtio device ID. */
+    public abstract int type();
+
+    /** bhyve's emulation name, for messages and thread names. */
+    public abstract String name();
+
+    /** The maximum size of each queue (powers of two); the length is the number of queues. */
+    public abstract int[] queueSizes();
+
+    /** Device-specific feature bits offered (the transport adds its own). */
+    public abstract long features();
+
+    /** The device configuration space as it is now (read by the guest, little-endian). */
+    public abstract byte[] configSpace();
+
+    /** A guest write to the device configuration space; the default ignores it. */
+    public void configWrite(int offset, int size, long value) { }
+
+    /** PCI class code (class &lt;&lt; 16 | subclass &lt;&lt; 8 | prog-if). */
+    public abstract int pciClass();
+
+    final void attach(VirtioPci t) { this.transport = t; }
+
+    /** The driver set DRIVER_OK: queues are usable. */
+    protected void start() { }
+
+    /** The driver notified queue q (or the transport re-checks it). Guest errors throw VirtioException. */
+    protected abstract void queueNotify(int q);
+
+    /** The device is being reset: stop using the queues; wait for requests in flight. */
+    protected void stop() { }
+
+    /** Milliseconds between {@link #tick} calls on the device thread; -1 for none. */
+    protected int tickMillis() { return -1; }
+
+    /** Periodic work on the device thread (e.g. noticing that a backing file grew). */
+    protected void tick() { }
+
+    /** jhyve is exiting: release host resources (files, sockets). */
+    protected void close() { }
+}
