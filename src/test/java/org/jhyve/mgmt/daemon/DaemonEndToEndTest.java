@@ -60,6 +60,11 @@ class DaemonEndToEndTest {
             h.define("button", DaemonHarness.guestXml("button", "sigterm", ""));
             h.ok("start", "button");
             h.await("sigterm: ready", 30, () -> h.consoleLog("button").contains("sigterm: ready"));
+            // vcpupin pins jhyve's "vcpu 0" thread (live) and the definition (--config)
+            h.ok("vcpupin", "button", "0", "0");
+            assertEquals("[{\"vcpu\":0,\"cpuAffinity\":\"0\"}]\n", h.ok("vcpupin", "button", "--json").out());
+            h.ok("vcpupin", "button", "0", "0", "--config");
+            assertTrue(h.ok("dumpxml", "button", "--inactive").out().contains("<vcpupin vcpu='0' cpuset='0'/>"));
             assertEquals("Domain 'button' is being shutdown\n\n", h.ok("shutdown", "button").out());
             h.await("button shut off", 30, () -> h.state("button").startsWith("shut off"));
             assertEquals("shut off (shutdown)", h.state("button"));
