@@ -40,7 +40,7 @@ import org.jhyve.mgmt.xml.Video;
  */
 public final class ArgvToDomain {
     private static final String JHYVE_OPTS = "abehuwxACDHIPSWYp:g:c:s:m:l:U:G:k:o:r:";
-    private static final String LOADER_OPTS = "CSc:d:e:h:l:m:";
+    private static final String LOADER_OPTS = "CSc:d:e:h:i:k:l:m:";
 
     private final Supplier<String> uuids;
     private final List<String> warnings = new ArrayList<>();
@@ -54,6 +54,7 @@ public final class ArgvToDomain {
     private Nvram nvram;
     private String bootloader, bootloaderArgs;
     private List<String> bootDevs = List.of();
+    private String kernel, initrd, kernelCmdline;
     private final Map<String, Map<String, String>> smbios = new LinkedHashMap<>();
     private final List<Disk> disks = new ArrayList<>();
     private final List<Controller> controllers = new ArrayList<>();
@@ -110,7 +111,7 @@ public final class ArgvToDomain {
     private Domain build() {
         var pinList = new ArrayList<VcpuPin>();
         pins.forEach((v, set) -> pinList.add(new VcpuPin(v, String.join(",", set.stream().map(String::valueOf).toList()))));
-        var os = new Os("hvm", null, null, null, loader, nvram, bootDevs);
+        var os = new Os("hvm", null, null, null, loader, nvram, bootDevs, kernel, initrd, kernelCmdline);
         var sys = smbios.isEmpty() ? null : new Sysinfo("smbios", smbios);
         var devices = new Devices(disks, controllers, fss, nets, serials, List.of(), channels, inputs, graphics, sounds,
                 audios, videos, hostdevs, rngs);
@@ -167,6 +168,7 @@ public final class ArgvToDomain {
 
     private void parseJhyveload(List<String> argv) throws DomainXmlException {
         var g = getopt(argv, LOADER_OPTS, "jhyveload");
+        if (parseKernelLoader(g)) return;
         boolean hasM = false, hasD = false, other = false;
         String disk = null;
         for (var o : g.options) {
@@ -202,6 +204,26 @@ public final class ArgvToDomain {
             return;
         }
         warnings.add("loader disk " + disk + " is not a disk of the jhyve command line");
+    }
+
+    /**
+     * jhyveload -m MEM -k KERNEL [-i INITRD] [-c CMDLINE] [-S] NAME is direct kernel boot (with -k,
+     * -c is the kernel command line); true when the line had that form and was taken in.
+     */
+    private boolean parseKernelLoader(GetOpt g) throws DomainXmlException {
+        var byName = new java.util.HashMap<Character, String>();
+        for (var o : g.options) {
+            if ("mkicS".indexOf(o.name()) < 0 || byName.containsKey(o.name())) return false;
+            byName.put(o.name(), o.value() == null ? "" : o.value());
+        }
+        if (!byName.containsKey('k') || !byName.containsKey('m') || g.operands.size() != 1) return false;
+        if (!g.operands.getFirst().equals(name)) throw DomainXmlException.failed("Failed to parse arguments: VM name mismatch");
+        if (!memoryKiB.equals(memsize(byName.get('m')))) throw DomainXmlException.failed("Failed to parse memory: size mismatch");
+        if (byName.containsKey('S')) locked = true;
+        kernel = byName.get('k');
+        initrd = byName.get('i');
+        kernelCmdline = byName.get('c');
+        return true;
     }
 
     private static Disk withBoot(Disk d, Long order) {
@@ -293,6 +315,11 @@ public final class ArgvToDomain {
             } else if (conf.startsWith("/dev/nmdm") && (conf.endsWith("A") || conf.endsWith("B"))) {
                 var other = conf.substring(0, conf.length() - 1) + (conf.endsWith("A") ? "B" : "A");
                 serials.add(new Serial("nmdm", conf, other, null, null, null, null, null, port));
+            } else if (conf.equals("autopty")) {
+                // jhyve's pty is what the daemon makes of an nmdm serial, so it reads back as one
+                serials.add(new Serial("nmdm", null, null, null, null, null, null, null, port));
+            } else if (conf.equals("stdio")) {
+                warnings.add("ignoring -l " + v + ": a console on jhyve's stdio has no domain XML form");
             } else {
                 throw DomainXmlException.failed("Failed to set com port " + dev + ": '" + conf
                         + "' is neither an nmdm device nor tcp=host:port");
@@ -313,6 +340,24 @@ public final class ArgvToDomain {
     private void option(String v) {
         int eq = v.indexOf('=');
         var key = eq < 0 ? v : v.substring(0, eq);
+        if (eq > 0) {
+            var value = v.substring(eq + 1);
+            switch (key) {
+                case "jhyve.kernel" -> {
+                    kernel = value;
+                    return;
+                }
+                case "jhyve.initrd" -> {
+                    initrd = value;
+                    return;
+                }
+                case "jhyve.cmdline" -> {
+                    kernelCmdline = value;
+                    return;
+                }
+                default -> {}
+            }
+        }
         var where = Smbios.byVariable().get(key);
         if (where == null || eq < 0) {
             warnings.add("ignoring -o " + v);

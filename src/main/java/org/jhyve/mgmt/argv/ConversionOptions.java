@@ -16,10 +16,26 @@ import org.jhyve.mgmt.xml.NetInterface;
  * where grub device maps go, and the things a running daemon allocates (taps, VNC ports, UUIDs,
  * MAC addresses, storage volumes). {@link #dryRun()} gives what {@code domxml-to-native} uses:
  * every NIC is tap0 and autoport VNC counts up from 5900.
+ *
+ * @param kernelBoot  how a {@code <os><kernel>} is loaded: by jhyve itself ({@code -o jhyve.kernel=},
+ *                    no loader line) or by a {@code jhyveload -k} loader line
+ * @param ptyConsoles nmdm serial ports become jhyve's {@code autopty} (what the daemon runs on
+ *                    Linux, where there are no nmdm devices) instead of the nmdm path
  */
 public record ConversionOptions(String jhyveProgram, String loaderProgram, Path firmwareDir, Path nvramDir,
                                 Path stateDir, Function<NetInterface, String> tapName, IntSupplier vncPort,
-                                Supplier<String> uuids, Supplier<String> macs, VolumeResolver volumes) {
+                                Supplier<String> uuids, Supplier<String> macs, VolumeResolver volumes,
+                                KernelBoot kernelBoot, boolean ptyConsoles) {
+
+    /** Who loads a direct-boot kernel. */
+    public enum KernelBoot { JHYVE, JHYVELOAD }
+
+    public ConversionOptions(String jhyveProgram, String loaderProgram, Path firmwareDir, Path nvramDir,
+                             Path stateDir, Function<NetInterface, String> tapName, IntSupplier vncPort,
+                             Supplier<String> uuids, Supplier<String> macs, VolumeResolver volumes) {
+        this(jhyveProgram, loaderProgram, firmwareDir, nvramDir, stateDir, tapName, vncPort, uuids, macs, volumes,
+                KernelBoot.JHYVE, false);
+    }
 
     /** Turns a storage pool volume into a path jhyve can open. */
     @FunctionalInterface
@@ -52,7 +68,7 @@ public record ConversionOptions(String jhyveProgram, String loaderProgram, Path 
 
     public ConversionOptions withDirs(Path firmware, Path nvram, Path state) {
         return new ConversionOptions(jhyveProgram, loaderProgram, firmware, nvram, state, tapName, vncPort, uuids, macs,
-                volumes);
+                volumes, kernelBoot, ptyConsoles);
     }
 
     public ConversionOptions withVolumes(VolumeResolver v) {
@@ -62,6 +78,26 @@ public record ConversionOptions(String jhyveProgram, String loaderProgram, Path 
 
     public ConversionOptions withTaps(Function<NetInterface, String> taps) {
         return new ConversionOptions(jhyveProgram, loaderProgram, firmwareDir, nvramDir, stateDir, taps, vncPort, uuids,
-                macs, volumes);
+                macs, volumes, kernelBoot, ptyConsoles);
+    }
+
+    public ConversionOptions withPrograms(String jhyve, String loader) {
+        return new ConversionOptions(jhyve, loader, firmwareDir, nvramDir, stateDir, tapName, vncPort, uuids, macs,
+                volumes, kernelBoot, ptyConsoles);
+    }
+
+    public ConversionOptions withVncPorts(IntSupplier ports) {
+        return new ConversionOptions(jhyveProgram, loaderProgram, firmwareDir, nvramDir, stateDir, tapName, ports,
+                uuids, macs, volumes, kernelBoot, ptyConsoles);
+    }
+
+    public ConversionOptions withKernelBoot(KernelBoot k) {
+        return new ConversionOptions(jhyveProgram, loaderProgram, firmwareDir, nvramDir, stateDir, tapName, vncPort,
+                uuids, macs, volumes, k, ptyConsoles);
+    }
+
+    public ConversionOptions withPtyConsoles(boolean pty) {
+        return new ConversionOptions(jhyveProgram, loaderProgram, firmwareDir, nvramDir, stateDir, tapName, vncPort,
+                uuids, macs, volumes, kernelBoot, pty);
     }
 }

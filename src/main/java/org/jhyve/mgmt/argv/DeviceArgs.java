@@ -57,7 +57,7 @@ final class DeviceArgs {
         graphics(d, o, a);
         for (var s : dev.sounds()) add(a, "-s", DomainToArgv.slot(s.address()) + ",hda" + sound(d, s));
         for (var f : dev.filesystems()) add(a, "-s", DomainToArgv.slot(f.address()) + ",virtio-9p," + fs(f));
-        serials(d, a);
+        serials(d, o, a);
         for (var r : dev.rngs()) {
             if (!"virtio".equals(r.model())) throw DomainXmlException.unsupported("Only 'virtio' RNG device model is supported");
             if (!"random".equals(r.backendModel())) throw DomainXmlException.unsupported("Only 'random' backend model is supported");
@@ -325,7 +325,7 @@ final class DeviceArgs {
         return f.targetDir() + "=" + f.sourceDir() + (f.readonly() ? ",ro" : "");
     }
 
-    private static void serials(Domain d, List<String> a) throws DomainXmlException {
+    private static void serials(Domain d, ConversionOptions o, List<String> a) throws DomainXmlException {
         var ports = new HashSet<Integer>();
         for (var s : d.devices().serials()) {
             if (!"nmdm".equals(s.type()) && !"tcp".equals(s.type())) {
@@ -337,7 +337,7 @@ final class DeviceArgs {
             }
             String backend;
             if (s.type().equals("nmdm")) {
-                backend = s.master();
+                backend = o.ptyConsoles() ? "autopty" : s.master();
             } else {
                 if (!"bind".equals(s.mode())) throw DomainXmlException.unsupported("Only listening TCP sockets are supported");
                 if (s.protocol() != null && !s.protocol().equals("raw")) {

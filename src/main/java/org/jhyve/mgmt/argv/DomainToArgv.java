@@ -56,8 +56,30 @@ public final class DomainToArgv {
         a.addAll(d.commandline());
         DeviceArgs.hostdevs(d, a);
         Smbios.options(d, a);
+        kernel(d, o, a);
         a.add(d.name());
         return a;
+    }
+
+    /** Direct kernel boot by jhyve itself: its one-step loader options. */
+    private static void kernel(Domain d, ConversionOptions o, List<String> a) throws DomainXmlException {
+        var os = d.os();
+        if (!os.directKernel()) return;
+        if (d.bootloader() != null || os.loader() != null) {
+            throw DomainXmlException.unsupported("<kernel> in <os> cannot be combined with "
+                    + (d.bootloader() != null ? "<bootloader>" : "<loader>"));
+        }
+        if (o.kernelBoot() != ConversionOptions.KernelBoot.JHYVE) return;
+        a.add("-o");
+        a.add("jhyve.kernel=" + os.kernel());
+        if (os.initrd() != null) {
+            a.add("-o");
+            a.add("jhyve.initrd=" + os.initrd());
+        }
+        if (os.cmdline() != null) {
+            a.add("-o");
+            a.add("jhyve.cmdline=" + os.cmdline());
+        }
     }
 
     static long memoryMiB(Domain d) { return (d.memoryKiB() + 1023) / 1024; }

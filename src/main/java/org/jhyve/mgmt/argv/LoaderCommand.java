@@ -17,6 +17,7 @@ final class LoaderCommand {
 
     static NativeCommands build(Domain d, ConversionOptions o, List<String> jhyve) throws DomainXmlException {
         if (d.bootloader() == null && d.os().loader() != null) return new NativeCommands(List.of(), jhyve, null, null);
+        if (d.os().directKernel()) return kernel(d, o, jhyve);
         var args = d.bootloaderArgs() == null ? null : splitArgs(d.bootloaderArgs());
         if (d.bootloader() == null) {
             var cmd = new ArrayList<String>();
@@ -36,6 +37,19 @@ final class LoaderCommand {
         var cmd = new ArrayList<String>();
         cmd.add(d.bootloader());
         cmd.addAll(args);
+        return new NativeCommands(cmd, jhyve, null, null);
+    }
+
+    /** jhyve loads the kernel itself (no loader line), or jhyveload -k does. */
+    private static NativeCommands kernel(Domain d, ConversionOptions o, List<String> jhyve) {
+        if (o.kernelBoot() == ConversionOptions.KernelBoot.JHYVE) return new NativeCommands(List.of(), jhyve, null, null);
+        var os = d.os();
+        var cmd = new ArrayList<>(List.of(o.loaderProgram(), "-m", Long.toString(DomainToArgv.memoryMiB(d)), "-k",
+                os.kernel()));
+        if (os.initrd() != null) cmd.addAll(List.of("-i", os.initrd()));
+        if (os.cmdline() != null) cmd.addAll(List.of("-c", os.cmdline()));
+        if (d.memoryLocked()) cmd.add("-S");
+        cmd.add(d.name());
         return new NativeCommands(cmd, jhyve, null, null);
     }
 

@@ -18,34 +18,45 @@ import org.jhyve.mgmt.xml.DomainXmlParser;
 import org.jhyve.mgmt.xml.DomainXmlWriter;
 
 /**
- * A virsh-like command for jhyve. For now only the offline conversions work:
- * {@code domxml-to-native} and {@code domxml-from-native} with format {@code bhyve-argv}; the
- * commands that need the daemon are recognised and refused with exit status 1.
+ * A virsh-like command for jhyve: the offline conversions ({@code domxml-to-native},
+ * {@code domxml-from-native}) and the commands jhyved serves (see {@link Verbs}), over the local
+ * socket or ssh. {@code jvirsh --stdio-proxy [SOCKET]} is the remote end of an ssh connection.
  */
 public final class Jvirsh {
-    /** The virsh commands the daemon will serve; recognised so they fail with a clear message. */
-    static final List<String> DAEMON_COMMANDS = List.of("define", "undefine", "create", "start", "shutdown", "reboot",
-            "destroy", "list", "dominfo", "domstate", "dumpxml", "edit", "autostart", "console", "capabilities",
-            "nodeinfo", "vcpupin", "domblkstat", "domifstat", "version", "hostname", "sysinfo", "domcapabilities");
+    static final List<String> DAEMON_COMMANDS = Verbs.COMMANDS;
 
     static final List<String> FORMATS = List.of("bhyve-argv", "jhyve-argv");
 
     private final PrintStream out, err;
     private final Map<String, String> env;
+    private final java.io.InputStream in;
+    private final boolean stdinIsTerminal;
 
-    private Jvirsh(PrintStream out, PrintStream err, Map<String, String> env) {
+    private Jvirsh(PrintStream out, PrintStream err, Map<String, String> env, java.io.InputStream in, boolean tty) {
         this.out = out;
         this.err = err;
         this.env = env;
+        this.in = in;
+        this.stdinIsTerminal = tty;
     }
 
     public static void main(String[] args) {
-        System.exit(run(Arrays.asList(args), System.out, System.err, System.getenv()));
+        if (args.length >= 1 && args[0].equals("--stdio-proxy")) {
+            System.exit(StdioProxy.run(args.length > 1 ? Path.of(args[1]) : DaemonClient.localSocket(null, System.getenv())));
+        }
+        System.exit(new Jvirsh(System.out, System.err, System.getenv(), System.in, org.jhyve.sys.Terminal.isatty(0))
+                .dispatch(new ArrayList<>(Arrays.asList(args))));
     }
 
     /** Runs one command line; returns the exit status (0 success, 1 failure, as virsh). */
     public static int run(List<String> args, PrintStream out, PrintStream err, Map<String, String> env) {
-        return new Jvirsh(out, err, env).dispatch(new ArrayList<>(args));
+        return run(args, out, err, env, java.io.InputStream.nullInputStream());
+    }
+
+    /** As {@link #run(List, PrintStream, PrintStream, Map)} with in as the console's keyboard. */
+    public static int run(List<String> args, PrintStream out, PrintStream err, Map<String, String> env,
+                          java.io.InputStream in) {
+        return new Jvirsh(out, err, env, in, false).dispatch(new ArrayList<>(args));
     }
 
     private int dispatch(List<String> args) {
@@ -67,7 +78,8 @@ public final class Jvirsh {
                 }
             }
         }
-        if (!ConnectUri.isValid(uri)) {
+        var parsed = ConnectUri.parse(uri);
+        if (parsed == null) {
             return fail("failed to connect to the hypervisor\nerror: no connection driver available for " + uri);
         }
         if (args.isEmpty()) {
@@ -84,12 +96,16 @@ public final class Jvirsh {
                 case "domxml-to-native" -> toNative(args);
                 case "domxml-from-native" -> fromNative(args);
                 default -> DAEMON_COMMANDS.contains(cmd)
-                        ? fail("command '" + cmd + "' is not yet implemented in jvirsh (it needs the jhyve daemon)")
+                        ? new Verbs(new DaemonClient(parsed, env), out, err, in, env, stdinIsTerminal).run(cmd, args)
                         : fail("unknown command: '" + cmd + "'");
             };
         } catch (DomainXmlException e) {
             return fail(e.getMessage());
         } catch (UsageException e) {
+            return fail(e.getMessage());
+        } catch (Verbs.Usage e) {
+            return fail(e.getMessage());
+        } catch (DaemonClient.Failure e) {
             return fail(e.getMessage());
         }
     }
@@ -167,14 +183,28 @@ public final class Jvirsh {
         s.print("""
                 Usage: jvirsh [-c URI] COMMAND [ARGS]
 
-                  -c, --connect URI   jhyve:///system, jhyve+unix:///system or jhyve+ssh://user@host/system
+                  -c, --connect URI   jhyve:///system, jhyve+unix:///system or jhyve+ssh://user@host[:port]/system
+                                      (default: $JHYVE_DEFAULT_URI, else jhyve:///system; socket: $JHYVE_SOCKET)
 
-                Commands that work without the daemon:
+                         URI parameters: ?socket=PATH (the daemon's socket, here or on the remote host),
+                         ssh only: keyfile=PATH, no_verify=1, command=SSH, jvirsh=REMOTE_JVIRSH
+                  --stdio-proxy [SOCKET]  the remote end of jhyve+ssh: relays stdin/stdout to the daemon
+
+                Without the daemon:
                   domxml-to-native bhyve-argv FILE      print the loader and jhyve command lines of domain XML
                   domxml-from-native bhyve-argv FILE    print domain XML for jhyve (and loader) command lines
 
-                Not yet implemented (they need the jhyve daemon):
+                Domains (jhyved):
+                  define FILE | create FILE [--console] | undefine DOM
+                  start DOM [--console] | shutdown DOM | reboot DOM | destroy DOM
+                  list [--all|--inactive] [--name] | dominfo DOM | domstate DOM [--reason]
+                  dumpxml DOM [--inactive] | edit DOM | autostart DOM [--disable]
+                  console DOM [DEVNAME] [--force]          (Ctrl-] leaves)
+                  vcpupin DOM [VCPU [CPULIST]] [--config|--live|--current]
+                  domblkstat DOM [DEVICE] | domifstat DOM INTERFACE
+                Host: capabilities | nodeinfo | version | hostname
+                --json after a command prints the daemon's answer as JSON (list, dominfo, domstate,
+                nodeinfo, version, hostname, vcpupin, domblkstat, domifstat).
                 """);
-        s.println("  " + String.join(", ", DAEMON_COMMANDS));
     }
 }

@@ -223,8 +223,21 @@ public final class DomainXmlParser {
         Loader loader = null;
         Nvram nvram = null;
         var boots = new ArrayList<String>();
+        String kernel = null, initrd = null, cmdline = null;
         for (var x : c.children()) {
             switch (x.name()) {
+                case "kernel" -> {
+                    x.allow();
+                    kernel = nonEmpty(x, "kernel");
+                }
+                case "initrd" -> {
+                    x.allow();
+                    initrd = nonEmpty(x, "initrd");
+                }
+                case "cmdline" -> {
+                    x.allow();
+                    cmdline = x.text();
+                }
                 case "type" -> {
                     x.allow("arch", "machine");
                     type = x.text();
@@ -253,7 +266,16 @@ public final class DomainXmlParser {
             }
         }
         if (type == null) throw DomainXmlException.xml("missing <type> in <os>");
-        return new Os(type, arch, machine, firmware, loader, nvram, boots);
+        if (kernel == null && (initrd != null || cmdline != null)) {
+            throw DomainXmlException.xml("<initrd> and <cmdline> in <os> need a <kernel>");
+        }
+        return new Os(type, arch, machine, firmware, loader, nvram, boots, kernel, initrd, cmdline);
+    }
+
+    private static String nonEmpty(XmlElement x, String what) throws DomainXmlException {
+        var t = x.text();
+        if (t.isEmpty()) throw DomainXmlException.xml("empty <" + what + "> in <os>");
+        return t;
     }
 
     private static Features parseFeatures(XmlElement c) throws DomainXmlException {

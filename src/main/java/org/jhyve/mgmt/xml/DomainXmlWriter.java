@@ -81,6 +81,9 @@ public final class DomainXmlWriter {
             var a = attr("template", n.template());
             line(2, n.path() == null ? "<nvram" + a + "/>" : "<nvram" + a + ">" + esc(n.path()) + "</nvram>");
         }
+        if (os.kernel() != null) line(2, "<kernel>" + esc(os.kernel()) + "</kernel>");
+        if (os.initrd() != null) line(2, "<initrd>" + esc(os.initrd()) + "</initrd>");
+        if (os.cmdline() != null) line(2, "<cmdline>" + esc(os.cmdline()) + "</cmdline>");
         for (var b : os.bootDevs()) line(2, "<boot dev=" + q(b) + "/>");
         line(1, "</os>");
     }

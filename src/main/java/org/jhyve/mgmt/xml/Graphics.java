@@ -10,5 +10,9 @@ public record Graphics(String type, Integer port, Boolean autoport, String liste
     /** The address to listen on: the listen element's, else the attribute's, else null. */
     public String effectiveListen() { return listenAddress != null ? listenAddress : listenAttr; }
 
+    public Graphics withPort(int p) {
+        return new Graphics(type, p, autoport, listenAttr, passwd, waitForClient, listenType, listenAddress);
+    }
+
     public boolean isAutoport() { return Boolean.TRUE.equals(autoport) || (port != null && port == -1); }
 }

@@ -17,6 +17,10 @@ public record NetInterface(String type, String mac, String model, String sourceB
         return new NetInterface(type, mac, model, sourceBridge, sourceNetwork, targetDev, ips, bootOrder, a);
     }
 
+    public NetInterface withTargetDev(String dev) {
+        return new NetInterface(type, mac, model, sourceBridge, sourceNetwork, dev, ips, bootOrder, address);
+    }
+
     public NetInterface withMac(String m) {
         return new NetInterface(type, m, model, sourceBridge, sourceNetwork, targetDev, ips, bootOrder, address);
     }

@@ -106,6 +106,23 @@ class DomainToArgvTest {
     }
 
     @Test
+    void directKernelThroughJhyveloadAndPtyConsoles() throws Exception {
+        var domain = DomainXmlParser.parse(TestCases.read("argv", "direct-kernel.xml"));
+        var o = options().withKernelBoot(ConversionOptions.KernelBoot.JHYVELOAD).withPtyConsoles(true)
+                .withPrograms("/opt/jhyve/bin/jhyve", "/opt/jhyve/bin/jhyveload");
+        var out = DomainToArgv.convert(domain, o);
+        assertEquals(List.of("/opt/jhyve/bin/jhyveload", "-m", "128", "-k", "/srv/guests/vmlinuz", "-i",
+                "/srv/guests/initrd.img", "-c", "console=ttyS0 quiet", "direct"), out.loader());
+        assertEquals("/opt/jhyve/bin/jhyve", out.jhyve().getFirst());
+        assertFalse(out.jhyve().stream().anyMatch(a -> a.startsWith("jhyve.")), "no -o jhyve.kernel: " + out.jhyve());
+        assertTrue(out.jhyve().contains("com1,autopty"), out.jhyve().toString());
+        var back = ArgvToDomain.parse(out.toText(), () -> "c7a5fdbd-edaf-9455-926a-d65c16db1809").domain();
+        assertEquals(domain.os().kernel(), back.os().kernel());
+        assertEquals(domain.os().initrd(), back.os().initrd());
+        assertEquals(domain.os().cmdline(), back.os().cmdline());
+    }
+
+    @Test
     void shellQuotingSurvivesSplitting() {
         var args = List.of("jhyve", "-o", "board.version=0B98401 Pro", "-o", "x='y'", "plain");
         var line = ShellWords.join(args);

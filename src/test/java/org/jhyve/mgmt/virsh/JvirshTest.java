@@ -74,13 +74,19 @@ class JvirshTest {
     }
 
     @Test
-    void daemonCommandsAreRefusedClearly() {
-        for (var cmd : List.of("start", "list", "console", "define", "domifstat")) {
-            var r = run(cmd, "guest");
-            assertEquals(1, r.status());
-            assertEquals("error: command '" + cmd + "' is not yet implemented in jvirsh (it needs the jhyve daemon)\n",
-                    r.err());
+    void daemonCommandsWithoutADaemonSayWhichSocket(@TempDir Path tmp) {
+        var sock = tmp.resolve("none.sock");
+        for (var cmd : List.of("start", "list", "console", "dominfo")) {
+            var out = new ByteArrayOutputStream();
+            var err = new ByteArrayOutputStream();
+            int st = Jvirsh.run(List.of(cmd, "guest"), new PrintStream(out, true, StandardCharsets.UTF_8),
+                    new PrintStream(err, true, StandardCharsets.UTF_8), Map.of("JHYVE_SOCKET", sock.toString()));
+            assertEquals(1, st);
+            assertEquals("error: failed to connect to the hypervisor\nerror: Failed to connect socket to '" + sock
+                    + "': No such file or directory\n", err.toString(StandardCharsets.UTF_8), cmd);
         }
+        assertEquals("error: command 'define' requires <file> option\n", run("define").err());
+        assertEquals("error: command 'list' doesn't support option --bogus\n", run("list", "--bogus").err());
         var r = run("frobnicate");
         assertEquals(1, r.status());
         assertEquals("error: unknown command: 'frobnicate'\n", r.err());
@@ -93,6 +99,14 @@ class JvirshTest {
         assertTrue(ConnectUri.isValid("jhyve+ssh://root@host.example/system"));
         assertTrue(ConnectUri.isValid("jhyve+ssh://host:2222/system"));
         assertEquals(false, ConnectUri.isValid("qemu:///system"));
+        var u = ConnectUri.parse("jhyve+ssh://admin@h.example:2222/system?keyfile=/k/id&no_verify=1&socket=/s.sock&jvirsh=/opt/j");
+        assertEquals(List.of("ssh", "-p", "2222", "-l", "admin", "-i", "/k/id", "-o", "IdentitiesOnly=yes", "-o",
+                "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-T", "-o",
+                "BatchMode=yes", "-e", "none", "h.example", "--", "/opt/j", "--stdio-proxy", "/s.sock"),
+                new DaemonClient(u, Map.of()).sshCommand());
+        assertEquals(Path.of("/x.sock"), DaemonClient.localSocket(ConnectUri.parse("jhyve+unix:///system?socket=/x.sock"),
+                Map.of("JHYVE_SOCKET", "/y.sock")));
+        assertEquals(Path.of("/y.sock"), DaemonClient.localSocket(ConnectUri.parse("jhyve:///system"), Map.of("JHYVE_SOCKET", "/y.sock")));
         var r = run("-c", "qemu:///system", "list");
         assertEquals(1, r.status());
         assertTrue(r.err().startsWith("error: failed to connect to the hypervisor"), r.err());
