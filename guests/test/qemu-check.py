@@ -60,6 +60,22 @@ CASES = [
     ("microvm-qemuexit", "microvm,acpi=off", "poweroff qemuexit",
      [r"^FAIL: acpi: no RSDP", r"^FAIL: poweroff: no FADT$", r"^poweroff: method=isa-debug-exit port=0x501$"], "exit1",
      ["-device", "isa-debug-exit"], None, None),
+    ("microvm-userloop", MICROVM, "userloop ms=100",
+     [r"^userloop: cpl=0 iterations=\d+ us=\d+ per_sec=\d+\.\d$",
+      r"^userloop: cpl=3 iterations=\d+ us=\d+ per_sec=\d+\.\d$",
+      r"^userloop: syscalls=200 us=\d+ ns_per_syscall=\d+ cpl_via_syscall=0$",
+      r"^userloop: back at cpl=0 after \d+ user iterations$", r"^poweroff: "], "shutdown", [], None, None),
+    ("microvm-pio-loop", MICROVM, "pio-loop count=1000",
+     [r"^pio-loop: cpl=3 port=0x80 op=outb count=1000 us=\d+ exits_per_sec=\d+\.\d ns_per_exit=\d+ trapped=\d+$",
+      r"^pio-loop: cpl=0 port=0x80 op=outb count=1000 us=\d+ exits_per_sec=\d+\.\d ns_per_exit=\d+ trapped=0$",
+      r"^poweroff: "], "shutdown", [], None, None),
+    ("microvm-mmio-loop", MICROVM, "mmio-loop count=5000",
+     [r"^mmio-loop: cpl=3 addr=0xe0000000 op=read32 value=0x00081b36 count=5000 us=\d+ exits_per_sec=\d+\.\d",
+      r"^mmio-loop: cpl=0 addr=0xe0000000 op=read32 value=0x00081b36 count=5000 ", r"^poweroff: "],
+     "shutdown", [], None, None),
+    ("q35-pio-loop", Q35, "pio-loop count=1000 port=0x80",
+     [r"^pio-loop: cpl=3 port=0x80 .* trapped=\d+$", r"^pio-loop: cpl=0 port=0x80 .* trapped=0$"],
+     "shutdown", [], None, None),
 ]
 
 
