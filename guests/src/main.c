@@ -3,21 +3,27 @@
 #include "guest.h"
 
 enum mode { NONE, DEMO, POWEROFF, RESET, KBDRESET, HALT, TRIPLEFAULT, SMP, ECHO, ACPI, PCI, SIGTERM, FAULT,
-            USERLOOP, PIO_LOOP, MMIO_LOOP, LAST_MODE = MMIO_LOOP };
+            USERLOOP, PIO_LOOP, MMIO_LOOP, VIRTIO_BLK, BLK_BENCH, BLK_RECORDS,
+            LAST_MODE = BLK_RECORDS };
 
 static const char *const mode_names[] = {
     [DEMO] = "demo", [POWEROFF] = "poweroff", [RESET] = "reset", [KBDRESET] = "kbdreset",
     [HALT] = "halt", [TRIPLEFAULT] = "triplefault", [SMP] = "smp", [ECHO] = "echo",
     [ACPI] = "acpi", [PCI] = "pci", [SIGTERM] = "sigterm", [FAULT] = "fault",
     [USERLOOP] = "userloop", [PIO_LOOP] = "pio-loop", [MMIO_LOOP] = "mmio-loop",
+    [VIRTIO_BLK] = "virtio-blk", [BLK_BENCH] = "blk-bench", [BLK_RECORDS] = "blk-records",
 };
 
 /* Modes that run (mostly) in user mode: each returns and the BSP then powers off. */
 void mode_userloop(void);
 void mode_pio_loop(void);
 void mode_mmio_loop(void);
+void mode_virtio_blk(void);
+void mode_blk_bench(void);
+void mode_blk_records(void);
 static void (*const user_modes[])(void) = {
     [USERLOOP] = mode_userloop, [PIO_LOOP] = mode_pio_loop, [MMIO_LOOP] = mode_mmio_loop,
+    [VIRTIO_BLK] = mode_virtio_blk, [BLK_BENCH] = mode_blk_bench, [BLK_RECORDS] = mode_blk_records,
 };
 
 static u64 parse_hex(const char *s)
@@ -166,7 +172,7 @@ void kmain(u32 start_info)
         fail("more than one mode word in the command line (second: %s)", conflict);
     if (mode == NONE)
         fail("no mode word in the command line (demo poweroff reset kbdreset halt triplefault smp"
-             " echo acpi pci sigterm fault userloop pio-loop mmio-loop)");
+             " echo acpi pci sigterm fault userloop pio-loop mmio-loop virtio-blk blk-bench blk-records)");
     say("mode: %s", mode_names[mode]);
     if (acpi_error && mode != RESET && mode != KBDRESET && mode != TRIPLEFAULT)
         fail("acpi: %s", acpi_error);

@@ -11,6 +11,27 @@ Q35 = "q35"
 
 # name, machine, cmdline, expected regexes (in order), end ("shutdown", "reset", "running"),
 # extra QEMU args, input to type, QMP command to send once a line matches
+def blk_args(machine_extra=""):
+    return ["-drive", "file={disk},if=none,id=d0,format=raw,discard=unmap",
+            "-device", "virtio-blk-pci,drive=d0,serial=jhyvedisk" + machine_extra]
+
+
+def check_records(disk, lines):
+    """Every record the guest called durable must be on the disk, in blk-records' format."""
+    import struct
+    durable = [int(m.group(1)) for l in lines for m in [re.match(r"^blk-records: record (\d+) durable$", l)] if m]
+    if not durable:
+        return ["no record reported durable"]
+    data = open(disk, "rb").read()
+    base = 100
+    for n in durable:
+        s = data[(base + n) * 512:(base + n + 1) * 512]
+        if s[:8] != b"JHYVEREC" or struct.unpack("<QQ", s[8:24]) != (n, n ^ (2**64 - 1)) or \
+                any(s[i] != (n + i) & 255 for i in range(24, 512)):
+            return [f"record {n} reported durable but sector {base + n} does not hold it"]
+    return []
+
+
 CASES = [
     ("microvm-demo", MICROVM, "demo",
      [r"^jhyve-testguest: start$", r"^cpu: apic=0 uid=0 enabled bsp$", r"^smp: 2 of 2 cpus up$",
@@ -76,12 +97,43 @@ CASES = [
     ("q35-pio-loop", Q35, "pio-loop count=1000 port=0x80",
      [r"^pio-loop: cpl=3 port=0x80 .* trapped=\d+$", r"^pio-loop: cpl=0 port=0x80 .* trapped=0$"],
      "shutdown", [], None, None),
+    ("microvm-virtio-blk", MICROVM, "virtio-blk",
+     [r"^virtio: 00:01\.0 id=1af4:10(01|42) type=blk ",
+      r"^virtio-blk: capacity=131072 sectors \(64 MiB\) queue_size=256 .* flush=1 discard=1 write_zeroes=1$",
+      r"^virtio-blk: get-id status=ok id=jhyvedisk$", r"^virtio-blk: write sector=0 count=16 status=ok$",
+      r"^virtio-blk: flush status=ok$", r"^virtio-blk: read sector=0 count=16 verify=ok$",
+      r"^virtio-blk: write-zeroes sector=4 count=4 status=ok verify=ok$",
+      r"^virtio-blk: discard sector=8 count=8 status=ok$",
+      r"^virtio-blk: read beyond end sector=131072 status=ioerr$", r"^virtio-blk: ok$", r"^poweroff: "],
+     "shutdown", blk_args(), None, None, {"disk": 64 << 20}),
+    ("q35-virtio-blk-modern", Q35, "virtio-blk sector=8",
+     [r"^virtio: 00:\w\w\.0 id=1af4:1042 type=blk ", r"^virtio-blk: read sector=8 count=16 verify=ok$",
+      r"^virtio-blk: ok$"], "shutdown", blk_args(",disable-legacy=on"), None, None, {"disk": 1 << 20}),
+    ("microvm-blk-bench", MICROVM, "blk-bench ms=50 mib=8",
+     [r"^blk-bench: region=8 MiB ms=50 seq_bs=131072 rand_bs=4096 qd_max=32$",
+      r"^blk-bench: seq-write qd=1 bs=131072 ops=\d+ bytes=\d+ us=\d+ mb_s=\d+\.\d iops=\d+\.\d avg_lat_us=\d+$",
+      r"^blk-bench: seq-read qd=1 ", r"^blk-bench: rand-write qd=1 bs=4096 ", r"^blk-bench: rand-read qd=1 ",
+      r"^blk-bench: seq-write qd=32 ", r"^blk-bench: seq-read qd=32 ", r"^blk-bench: rand-write qd=32 ",
+      r"^blk-bench: rand-read qd=32 bs=4096 ", r"^blk-bench: flush us=\d+$", r"^blk-bench: done$"],
+     "shutdown", blk_args(), None, None, {"disk": 16 << 20}),
+    ("microvm-blk-records", MICROVM, "blk-records sector=100 count=20",
+     [r"^blk-records: sector=100 count=20 flush=yes$", r"^blk-records: record 0 durable$",
+      r"^blk-records: record 19 durable$", r"^blk-records: done count=20$"],
+     "shutdown", blk_args(), None, None, {"disk": 1 << 20, "post": check_records}),
+    ("microvm-virtio-blk-missing", MICROVM, "virtio-blk",
+     [r"^FAIL: virtio-blk: no virtio block device"], "shutdown", [], None, None),
 ]
 
 
 def run(case, verbose):
-    name, machine, cmdline, expect, end, extra, typed, trigger = case
+    name, machine, cmdline, expect, end, extra, typed, trigger = case[:8]
+    opts = case[8] if len(case) > 8 else {}
     d = tempfile.mkdtemp(prefix="tg-")
+    disk = os.path.join(d, "disk.img")
+    if "disk" in opts:
+        with open(disk, "wb") as f:
+            f.truncate(opts["disk"])
+    extra = [a.replace("{disk}", disk).replace("{dir}", d) for a in extra]
     qmp_path = os.path.join(d, "qmp")
     smp = [] if "-smp" in extra else ["-smp", "2"]
     cmd = ["qemu-system-x86_64", "-accel", "kvm", "-M", machine, *smp, "-m", "128", "-display", "none",
@@ -154,6 +206,8 @@ def run(case, verbose):
            else "reset" if "guest-reset" in events else f"exit {rc} events {events}")
     if got != end:
         problems.append(f"ended {got}, expected {end}")
+    if "post" in opts:
+        problems += opts["post"](disk, lines)
     ok = not problems
     print(f"{'PASS' if ok else 'FAIL'} {name}" + ("" if ok else ": " + "; ".join(problems)))
     if verbose or not ok:
