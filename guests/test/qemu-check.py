@@ -120,6 +120,23 @@ CASES = [
      [r"^blk-records: sector=100 count=20 flush=yes$", r"^blk-records: record 0 durable$",
       r"^blk-records: record 19 durable$", r"^blk-records: done count=20$"],
      "shutdown", blk_args(), None, None, {"disk": 1 << 20, "post": check_records}),
+    ("microvm-virtio-rng", MICROVM, "virtio-rng",
+     [r"^virtio: 00:01\.0 id=1af4:10(05|44) type=rng ", r"^virtio-rng: bytes=64 requests=\d+ data=[0-9a-f]{128}$",
+      r"^virtio-rng: ok$", r"^poweroff: "], "shutdown", ["-device", "virtio-rng-pci"], None, None),
+    ("microvm-virtio-console", MICROVM, "virtio-console",
+     [r"^virtio: 00:01\.0 id=1af4:10(03|43) type=console ", r"^virtio-console: multiport=1 max_nr_ports=\d+$",
+      r"^virtio-console: port=0 added$", r"^virtio-console: port=1 added$",
+      r"^virtio-console: port=0 is a console$", r"^virtio-console: port=1 name=org\.jhyve\.port1$",
+      r"^virtio-console: port=0 ready$", r"^virtio-console: port=0 line=hello port zero$",
+      r"^virtio-console: port=0 echoed bytes=16$", r"^virtio-console: port=1 ready$",
+      r"^virtio-console: port=1 line=second port$", r"^virtio-console: ok ports=2$", r"^poweroff: "],
+     "shutdown", ["-device", "virtio-serial-pci,max_ports=4",
+                  "-chardev", "socket,id=c0,path={dir}/c0,server=on,wait=off", "-device", "virtconsole,chardev=c0",
+                  "-chardev", "socket,id=c1,path={dir}/c1,server=on,wait=off",
+                  "-device", "virtserialport,chardev=c1,name=org.jhyve.port1"], None, None,
+     {"socks": {"c0": [(r"^virtio-console: port=0 ready$", b"hello port zero\r\n")],
+                "c1": [(r"^virtio-console: port=1 ready$", b"second port\n")]},
+      "sock_expect": {"c0": b"hello port zero\n", "c1": b"second port\n"}}),
     ("microvm-virtio-blk-missing", MICROVM, "virtio-blk",
      [r"^FAIL: virtio-blk: no virtio block device"], "shutdown", [], None, None),
 ]
@@ -144,6 +161,17 @@ def run(case, verbose):
         if os.path.exists(qmp_path):
             break
         time.sleep(0.05)
+    # chardev sockets the case talks to (QEMU listens on {dir}/NAME): name -> [socket, received]
+    socks = {}
+    for sname in opts.get("socks", {}):
+        c = socket.socket(socket.AF_UNIX)
+        for _ in range(100):
+            try:
+                c.connect(os.path.join(d, sname))
+                break
+            except OSError:
+                time.sleep(0.05)
+        socks[sname] = [c, b""]
     q = socket.socket(socket.AF_UNIX)
     q.connect(qmp_path)
     qf = q.makefile("rwb", buffering=0)
@@ -159,8 +187,15 @@ def run(case, verbose):
     deadline = time.time() + (3 if end == "running" else 60)
     serial_open = True
     while time.time() < deadline and (serial_open or q):
-        watch = ([p.stdout] if serial_open else []) + ([q] if q else [])
+        watch = ([p.stdout] if serial_open else []) + ([q] if q else []) + \
+            [v[0] for v in socks.values() if v[0]]
         r, _, _ = select.select(watch, [], [], 0.1)
+        for v in socks.values():
+            if v[0] in r:
+                data = v[0].recv(65536)
+                v[1] += data
+                if not data:
+                    v[0] = None
         if p.stdout in r:
             chunk = os.read(p.stdout.fileno(), 65536)
             serial_open = bool(chunk)
@@ -171,6 +206,10 @@ def run(case, verbose):
                 out.append(text)
                 if trigger and re.search(trigger[0], text):
                     qmp(trigger[1])
+                for sname, sends in opts.get("socks", {}).items():
+                    for rx, data in sends:
+                        if re.search(rx, text) and socks[sname][0]:
+                            socks[sname][0].sendall(data)
         if q in r:
             data = q.recv(65536)
             qbuf += data
@@ -206,6 +245,9 @@ def run(case, verbose):
            else "reset" if "guest-reset" in events else f"exit {rc} events {events}")
     if got != end:
         problems.append(f"ended {got}, expected {end}")
+    for sname, want in opts.get("sock_expect", {}).items():
+        if socks[sname][1] != want:
+            problems.append(f"socket {sname} received {socks[sname][1]!r}, expected {want!r}")
     if "post" in opts:
         problems += opts["post"](disk, lines)
     ok = not problems
