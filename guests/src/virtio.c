@@ -1,5 +1,5 @@
-/* virtio 1.x PCI transport (the vendor capabilities: common, notify, ISR, device config) and
-   split virtqueues. Runs in user mode: registers are MMIO in the identity map; rings and
+/* virtio 1.x PCI transport (the vendor capabilities: common, notify, ISR, device config), the
+   legacy (0.9.5) I/O BAR transport bhyve's devices use, and split virtqueues. Runs in user mode: registers are MMIO in the identity map; rings and
    buffers are identity-mapped RAM, so their addresses are what the device is given. */
 #include "virtio.h"
 
@@ -36,9 +36,41 @@ static u16 r16(u64 a) { return *(volatile u16 *)a; }
 static void w16(u64 a, u16 v) { *(volatile u16 *)a = v; }
 static void w64(u64 a, u64 v) { mmio_write32(a, (u32)v); mmio_write32(a + 4, (u32)(v >> 32)); }
 
-u8 vcfg8(struct vdev *d, u32 off) { return mmio_read8(d->device + off); }
-u16 vcfg16(struct vdev *d, u32 off) { return r16(d->device + off); }
-u32 vcfg32(struct vdev *d, u32 off) { return mmio_read32(d->device + off); }
+/* Legacy I/O BAR layout (no MSI-X enabled, so the device configuration starts at 20). */
+#define L_HOST_FEATURES 0
+#define L_GUEST_FEATURES 4
+#define L_QUEUE_PFN 8
+#define L_QUEUE_NUM 12
+#define L_QUEUE_SEL 14
+#define L_QUEUE_NOTIFY 16
+#define L_STATUS 18
+#define L_CONFIG 20
+
+u8 vcfg8(struct vdev *d, u32 off)
+{
+    return d->legacy ? inb(d->io + L_CONFIG + off) : mmio_read8(d->device + off);
+}
+u16 vcfg16(struct vdev *d, u32 off)
+{
+    return d->legacy ? inw(d->io + L_CONFIG + off) : r16(d->device + off);
+}
+u32 vcfg32(struct vdev *d, u32 off)
+{
+    return d->legacy ? inl(d->io + L_CONFIG + off) : mmio_read32(d->device + off);
+}
+
+static u8 get_status(struct vdev *d)
+{
+    return d->legacy ? inb(d->io + L_STATUS) : mmio_read8(d->common + C_STATUS);
+}
+
+static void set_status(struct vdev *d, u8 v)
+{
+    if (d->legacy)
+        outb(d->io + L_STATUS, v);
+    else
+        mmio_write8(d->common + C_STATUS, v);
+}
 u64 vcfg64(struct vdev *d, u32 off)
 {
     return vcfg32(d, off) | (u64)vcfg32(d, off + 4) << 32;
@@ -82,29 +114,43 @@ bool virtio_find(enum virtio_type type, int index, struct vdev *d, const char *n
         else if (cfg_type == CFG_DEVICE && !d->device)
             d->device = a;
     }
-    say("virtio: %02x:%02x.%d id=1af4:%04x type=%s common=0x%lx notify=0x%lx mult=%u device=0x%lx",
-        0, d->pci.dev, d->pci.fn, d->pci.device, type_name(type), d->common, d->notify_base,
-        d->notify_mult, d->device);
-    if (!d->common || !d->notify_base)
-        fail("%s: 00:%02x.%d has no virtio 1.x common/notify capability (legacy-only devices are"
-             " not supported)", name, d->pci.dev, d->pci.fn);
+    if (d->common && d->notify_base) {
+        say("virtio: %02x:%02x.%d id=1af4:%04x type=%s transport=modern common=0x%lx notify=0x%lx"
+            " mult=%u device=0x%lx", 0, d->pci.dev, d->pci.fn, d->pci.device, type_name(type),
+            d->common, d->notify_base, d->notify_mult, d->device);
+        return true;
+    }
+    if (d->pci.device >= 0x1040 || !d->pci.bar_io[0] || !d->pci.bar[0])
+        fail("%s: 00:%02x.%d has neither virtio 1.x capabilities nor an assigned legacy I/O bar0"
+             " (bar0 0x%lx)", name, d->pci.dev, d->pci.fn, d->pci.bar[0]);
+    d->legacy = true;
+    d->io = (u16)d->pci.bar[0];
+    say("virtio: %02x:%02x.%d id=1af4:%04x type=%s transport=legacy io=0x%x", 0, d->pci.dev,
+        d->pci.fn, d->pci.device, type_name(type), d->io);
     return true;
 }
 
 void virtio_reset(struct vdev *d)
 {
-    mmio_write8(d->common + C_STATUS, 0);
-    for (int i = 0; i < 1000000 && mmio_read8(d->common + C_STATUS); i++)
+    set_status(d, 0);
+    for (int i = 0; i < 1000 && get_status(d); i++)
         cpu_relax();
-    if (mmio_read8(d->common + C_STATUS))
-        fail("%s: device status stays 0x%x after reset", d->name, mmio_read8(d->common + C_STATUS));
+    if (get_status(d))
+        fail("%s: device status stays 0x%x after reset", d->name, get_status(d));
 }
 
 void virtio_negotiate(struct vdev *d, u64 wanted)
 {
     virtio_reset(d);
-    mmio_write8(d->common + C_STATUS, S_ACKNOWLEDGE);
-    mmio_write8(d->common + C_STATUS, S_ACKNOWLEDGE | S_DRIVER);
+    set_status(d, S_ACKNOWLEDGE);
+    set_status(d, S_ACKNOWLEDGE | S_DRIVER);
+    if (d->legacy) {
+        d->offered = inl(d->io + L_HOST_FEATURES);
+        d->features = d->offered & wanted & 0xFFFFFFFFUL;
+        outl(d->io + L_GUEST_FEATURES, (u32)d->features);
+        say("%s: features offered=0x%lx accepted=0x%lx", d->name, d->offered, d->features);
+        return;
+    }
     mmio_write32(d->common + C_DFSELECT, 0);
     u64 lo = mmio_read32(d->common + C_DF);
     mmio_write32(d->common + C_DFSELECT, 1);
@@ -123,10 +169,41 @@ void virtio_negotiate(struct vdev *d, u64 wanted)
     say("%s: features offered=0x%lx accepted=0x%lx", d->name, d->offered, d->features);
 }
 
-u16 virtio_num_queues(struct vdev *d) { return r16(d->common + C_NUMQ); }
+u16 virtio_num_queues(struct vdev *d) { return d->legacy ? 0 : r16(d->common + C_NUMQ); }
+
+/* Legacy rings are one block: descriptors, available ring, then the used ring on the next
+   4 KiB boundary; the size is the device's and cannot be changed. */
+static u16 legacy_queue(struct vdev *d, struct virtq *q, u16 index)
+{
+    outw(d->io + L_QUEUE_SEL, index);
+    u16 size = inw(d->io + L_QUEUE_NUM);
+    if (size == 0)
+        fail("%s: queue %u does not exist (size 0)", d->name, index);
+    if (size & (size - 1))
+        fail("%s: queue %u size %u is not a power of two", d->name, index, size);
+    u64 avail_off = 16UL * size, used_off = (avail_off + 6 + 2UL * size + 4095) & ~4095UL;
+    u64 total = used_off + ((6 + 8UL * size + 4095) & ~4095UL);
+    u8 *mem = dma_alloc(total, 4096);
+    memset(mem, 0, total);
+    memset(q, 0, sizeof *q);
+    q->index = index, q->size = size;
+    q->desc = (volatile struct vring_desc *)mem;
+    q->avail = (volatile u16 *)(mem + avail_off);
+    q->used_hdr = (volatile u16 *)(mem + used_off);
+    q->used = (volatile struct vring_used_elem *)(mem + used_off + 4);
+    q->chain = dma_alloc(2UL * size, 8);
+    for (u16 i = 0; i < size; i++)
+        q->desc[i].next = i + 1;
+    q->nfree = size;
+    q->notify = 0x10000UL | (d->io + L_QUEUE_NOTIFY);   /* bit 16: a port, not MMIO */
+    outl(d->io + L_QUEUE_PFN, (u32)((u64)mem >> 12));
+    return size;
+}
 
 u16 virtio_queue(struct vdev *d, struct virtq *q, u16 index, u16 max_size)
 {
+    if (d->legacy)
+        return legacy_queue(d, q, index);
     w16(d->common + C_QSELECT, index);
     u16 size = r16(d->common + C_QSIZE);
     if (size == 0)
@@ -159,8 +236,8 @@ u16 virtio_queue(struct vdev *d, struct virtq *q, u16 index, u16 max_size)
 
 void virtio_driver_ok(struct vdev *d)
 {
-    mmio_write8(d->common + C_STATUS, S_ACKNOWLEDGE | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
-    u8 st = mmio_read8(d->common + C_STATUS);
+    set_status(d, S_ACKNOWLEDGE | S_DRIVER | (d->legacy ? 0 : S_FEATURES_OK) | S_DRIVER_OK);
+    u8 st = get_status(d);
     if (st & (S_NEEDS_RESET | S_FAILED))
         fail("%s: device status 0x%x after DRIVER_OK", d->name, st);
 }
@@ -190,7 +267,10 @@ int vq_add(struct virtq *q, const struct vbuf *bufs, int n)
 void vq_kick(struct virtq *q)
 {
     mb();                          /* ring stores before the notify (WB then UC, but be plain) */
-    w16(q->notify, q->index);
+    if (q->notify & 0x10000UL)
+        outw((u16)q->notify, q->index);
+    else
+        w16(q->notify, q->index);
 }
 
 bool vq_poll(struct virtq *q, u32 *head, u32 *len)
@@ -223,6 +303,6 @@ u32 vq_wait(struct vdev *d, struct virtq *q, u32 *len, u64 ms)
     while (!vq_poll(q, &head, len))
         if (rdtsc() > end)
             fail("%s: queue %u: no completion within %lu ms (used idx %u, avail idx %u, status 0x%x)",
-                 d->name, q->index, ms, q->used_hdr[1], q->avail_idx, mmio_read8(d->common + C_STATUS));
+                 d->name, q->index, ms, q->used_hdr[1], q->avail_idx, get_status(d));
     return head;
 }

@@ -31,12 +31,16 @@ struct vdev {
     u64 common, notify_base, isr, device;
     u32 notify_mult;
     u64 offered, features;
+    bool legacy;                   /* virtio 0.9.5 I/O BAR transport (bhyve's) */
+    u16 io;                        /* legacy: BAR0 port base */
 };
 
 /* Finds the index-th virtio function of this type on bus 0 (modern 0x1040+type or transitional
-   ID), enables it and maps its capabilities; false if there is none. */
+   ID), enables it and maps its capabilities; false if there is none. Without virtio 1.x
+   capabilities a transitional-ID device is driven through the legacy I/O BAR. */
 bool virtio_find(enum virtio_type type, int index, struct vdev *d, const char *name);
-/* Reset, ACKNOWLEDGE, DRIVER, feature negotiation (VERSION_1 is added; FEATURES_OK checked). */
+/* Reset, ACKNOWLEDGE, DRIVER, feature negotiation (modern: VERSION_1 is added and FEATURES_OK
+   checked; legacy: the low 32 bits only). */
 void virtio_negotiate(struct vdev *d, u64 wanted);
 u16 virtio_num_queues(struct vdev *d);
 /* Sets up queue `index` with at most max_size entries; returns the size used. */

@@ -32,6 +32,18 @@ def check_records(disk, lines):
     return []
 
 
+def console_args(dev_extra=""):
+    return ["-device", "virtio-serial-pci,max_ports=4" + dev_extra,
+            "-chardev", "socket,id=c0,path={dir}/c0,server=on,wait=off", "-device", "virtconsole,chardev=c0",
+            "-chardev", "socket,id=c1,path={dir}/c1,server=on,wait=off",
+            "-device", "virtserialport,chardev=c1,name=org.jhyve.port1"]
+
+
+CONSOLE_IO = {"socks": {"c0": [(r"^virtio-console: port=0 ready$", b"hello port zero\r\n")],
+                        "c1": [(r"^virtio-console: port=1 ready$", b"second port\n")]},
+              "sock_expect": {"c0": b"hello port zero\n", "c1": b"second port\n"}}
+
+
 class NetPeer:
     """The other end of QEMU's `-netdev socket,udp=`: Ethernet frames carried in UDP datagrams.
     It is 10.0.0.1 (MAC 02:00:00:00:00:01); the guest is 10.0.0.2. `ping` asks ARP, then sends
@@ -183,7 +195,7 @@ CASES = [
      [r"^pio-loop: cpl=3 port=0x80 .* trapped=\d+$", r"^pio-loop: cpl=0 port=0x80 .* trapped=0$"],
      "shutdown", [], None, None),
     ("microvm-virtio-blk", MICROVM, "virtio-blk",
-     [r"^virtio: 00:01\.0 id=1af4:10(01|42) type=blk ",
+     [r"^virtio: 00:01\.0 id=1af4:10(01|42) type=blk transport=modern ",
       r"^virtio-blk: capacity=131072 sectors \(64 MiB\) queue_size=256 .* flush=1 discard=1 write_zeroes=1$",
       r"^virtio-blk: get-id status=ok id=jhyvedisk$", r"^virtio-blk: write sector=0 count=16 status=ok$",
       r"^virtio-blk: flush status=ok$", r"^virtio-blk: read sector=0 count=16 verify=ok$",
@@ -194,6 +206,11 @@ CASES = [
     ("q35-virtio-blk-modern", Q35, "virtio-blk sector=8",
      [r"^virtio: 00:\w\w\.0 id=1af4:1042 type=blk ", r"^virtio-blk: read sector=8 count=16 verify=ok$",
       r"^virtio-blk: ok$"], "shutdown", blk_args(",disable-legacy=on"), None, None, {"disk": 1 << 20}),
+    ("q35-virtio-blk-legacy", Q35, "virtio-blk",
+     [r"^virtio: 00:\w\w\.0 id=1af4:1001 type=blk transport=legacy io=0x[0-9a-f]+$",
+      r"^virtio-blk: features offered=0x[0-9a-f]+ accepted=0x6244$",
+      r"^virtio-blk: get-id status=ok id=jhyvedisk$", r"^virtio-blk: read sector=0 count=16 verify=ok$",
+      r"^virtio-blk: ok$"], "shutdown", blk_args(",disable-modern=on"), None, None, {"disk": 1 << 20}),
     ("microvm-blk-bench", MICROVM, "blk-bench ms=50 mib=8",
      [r"^blk-bench: region=8 MiB ms=50 seq_bs=131072 rand_bs=4096 qd_max=32$",
       r"^blk-bench: seq-write qd=1 bs=131072 ops=\d+ bytes=\d+ us=\d+ mb_s=\d+\.\d iops=\d+\.\d avg_lat_us=\d+$",
@@ -215,13 +232,11 @@ CASES = [
       r"^virtio-console: port=0 ready$", r"^virtio-console: port=0 line=hello port zero$",
       r"^virtio-console: port=0 echoed bytes=16$", r"^virtio-console: port=1 ready$",
       r"^virtio-console: port=1 line=second port$", r"^virtio-console: ok ports=2$", r"^poweroff: "],
-     "shutdown", ["-device", "virtio-serial-pci,max_ports=4",
-                  "-chardev", "socket,id=c0,path={dir}/c0,server=on,wait=off", "-device", "virtconsole,chardev=c0",
-                  "-chardev", "socket,id=c1,path={dir}/c1,server=on,wait=off",
-                  "-device", "virtserialport,chardev=c1,name=org.jhyve.port1"], None, None,
-     {"socks": {"c0": [(r"^virtio-console: port=0 ready$", b"hello port zero\r\n")],
-                "c1": [(r"^virtio-console: port=1 ready$", b"second port\n")]},
-      "sock_expect": {"c0": b"hello port zero\n", "c1": b"second port\n"}}),
+     "shutdown", console_args(), None, None, CONSOLE_IO),
+    ("q35-virtio-console-legacy", Q35, "virtio-console",
+     [r"^virtio: 00:\w\w\.0 id=1af4:1003 type=console transport=legacy ",
+      r"^virtio-console: port=0 line=hello port zero$", r"^virtio-console: port=1 line=second port$",
+      r"^virtio-console: ok ports=2$"], "shutdown", console_args(",disable-modern=on"), None, None, CONSOLE_IO),
     ("microvm-e1000", MICROVM, "e1000 ip=10.0.0.2 count=3 ms=10000",
      [r"^e1000: 00:01\.0 id=8086:100f bar0=0x[0-9a-f]+ eeprom mac=52:54:00:12:34:56 checksum=ok \(0xbaba\) ral_valid=1$",
       r"^e1000: link=up ", r"^e1000: ready ip=10\.0\.0\.2 echo_requests=3 ms=10000$",
