@@ -126,15 +126,45 @@ exc_\n: push $\n
     exc_err 30
     exc_noerr 31
 exc_common:
-    mov (%rsp), %rdi                /* vector */
-    mov 8(%rsp), %rsi               /* error code */
-    mov 16(%rsp), %rdx              /* faulting RIP */
-    mov %cr2, %rcx
+    /* struct exc_frame (idt.c): the registers, then vector, error code and the CPU's frame. */
+    push %r15
+    push %r14
+    push %r13
+    push %r12
+    push %r11
+    push %r10
+    push %r9
+    push %r8
+    push %rbp
+    push %rdi
+    push %rsi
+    push %rdx
+    push %rcx
+    push %rbx
+    push %rax
+    mov %rsp, %rdi
+    mov %cr2, %rsi
+    mov %rsp, %rbx
     and $-16, %rsp
-    call exception_handler
-4:  cli
-    hlt
-    jmp 4b
+    call exception_handler          /* returns only when it handled the exception */
+    mov %rbx, %rsp
+    pop %rax
+    pop %rbx
+    pop %rcx
+    pop %rdx
+    pop %rsi
+    pop %rdi
+    pop %rbp
+    pop %r8
+    pop %r9
+    pop %r10
+    pop %r11
+    pop %r12
+    pop %r13
+    pop %r14
+    pop %r15
+    add $16, %rsp                   /* vector and error code */
+    iretq
 
     .section .rodata
     .globl exc_stubs
@@ -195,7 +225,13 @@ gdt:
     .quad 0                         /* 0x00 null */
     .quad 0x00AF9A000000FFFF        /* 0x08 64-bit code */
     .quad 0x00CF92000000FFFF        /* 0x10 flat data */
-    .quad 0x00CF9A000000FFFF        /* 0x18 32-bit code */
+    .quad 0x00CF9A000000FFFF        /* 0x18 32-bit code (also SYSRET's STAR base) */
+    .quad 0x00CFF2000000FFFF        /* 0x20 user data, DPL 3 (SYSRET: SS = base + 8) */
+    .quad 0x00AFFA000000FFFF        /* 0x28 user 64-bit code, DPL 3 (SYSRET: CS = base + 16) */
+    .globl gdt_tss
+gdt_tss:
+    .quad 0                         /* 0x30 TSS, 16 bytes, filled in by user_init */
+    .quad 0
 gdt_end:
     .p2align 2
 gdt_ptr32:
@@ -207,21 +243,21 @@ gdt_ptr32:
     .p2align 12
     .globl pml4
 pml4:
-    .quad pdpt + 0x3
+    .quad pdpt + 0x7                /* user bit at every level: ring 3 sees the same identity map */
     .fill 511, 8, 0
 pdpt:
-    .quad pd + 0x3
-    .quad pd + 0x1003
-    .quad pd + 0x2003
-    .quad pd + 0x3003
+    .quad pd + 0x7
+    .quad pd + 0x1007
+    .quad pd + 0x2007
+    .quad pd + 0x3007
     .fill 508, 8, 0
 pd:
     .set addr, 0
     .rept 2048
     .if addr >= 0xC0000000
-    .quad addr + 0x9B               /* present, writable, PWT, PCD, 2 MiB */
+    .quad addr + 0x9F               /* present, writable, user, PWT, PCD, 2 MiB */
     .else
-    .quad addr + 0x83               /* present, writable, 2 MiB */
+    .quad addr + 0x87               /* present, writable, user, 2 MiB */
     .endif
     .set addr, addr + 0x200000
     .endr

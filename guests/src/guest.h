@@ -49,8 +49,27 @@ static inline void cpuid(u32 leaf, u32 sub, u32 r[4])
 }
 static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 static inline void barrier(void) { __asm__ volatile("" ::: "memory"); }
+static inline void mb(void) { __asm__ volatile("mfence" ::: "memory"); }
+static inline u32 cpl(void)
+{
+    u16 cs;
+    __asm__ volatile("mov %%cs, %0" : "=r"(cs));
+    return cs & 3;
+}
+
+/* user.c: ring 3. user_run() runs fn(arg) at CPL 3 (IOPL 3, interrupts off) and returns its
+   result; user code calls syscall1() for what needs CPL 0. */
+enum { SYS_EXIT = 0, SYS_HALT = 1, SYS_NOP = 2, SYS_CPL = 3, SYS_PUTS = 4 };
+u64 user_run(u64 (*fn)(u64), u64 arg);
+u64 syscall1(u64 nr, u64 a1);
+bool syscall_from_gate(u64 rip, u64 nr, u64 a1, u64 *ret);
+__attribute__((noreturn)) void user_exit(u64 value);
+
+/* HLT is privileged: from ring 3 (a failure inside a user-mode test) ask the kernel to halt. */
 __attribute__((noreturn)) static inline void halt_forever(void)
 {
+    if (cpl())
+        syscall1(SYS_HALT, 0);
     for (;;)
         __asm__ volatile("cli; hlt" ::: "memory");
 }
@@ -65,6 +84,7 @@ bool streq(const char *a, const char *b);
 /* serial.c: COM1, polled. say() prints one line; the newline is added. */
 void serial_init(void);
 void serial_putc(char c);
+void serial_puts(const char *s);
 bool serial_getc(char *c);
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 __attribute__((noreturn)) void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -99,6 +119,7 @@ const char *memmap_type_name(u32 type);
 /* idt.c */
 void idt_init(void);
 void idt_load_current(void);
+extern u64 pio_trapped;          /* user-mode port accesses the #GP handler performed */
 __attribute__((noreturn)) void triple_fault(void);
 
 /* acpi.c */
@@ -162,6 +183,29 @@ const char *gas_space_name(u8 space);
 /* pci.c */
 void pci_list(bool full);
 int pci_scan_count(void);
+bool pci_access_init(void);                      /* false: no way to reach configuration space */
+u64 pci_ecam_base(void);                         /* bus 0 ECAM base, 0 when using ports */
+u32 pci_cfg_read(int dev, int fn, int off);
+void pci_cfg_write(int dev, int fn, int off, u32 v);
+
+/* pcidev.c: finding a function and making its BARs usable (assigning unassigned ones). */
+struct pci_fn { int dev, fn; u16 vendor, device; u64 bar[6], bar_size[6]; bool bar_io[6]; };
+bool pci_find(u16 vendor, const u16 *devices, int ndevices, int index, struct pci_fn *out);
+void pci_enable(struct pci_fn *f);               /* sizes, assigns, enables memory/io/bus master */
+u8 pci_cap_next(const struct pci_fn *f, u8 from, u8 id);   /* 0 when there is none */
+
+/* mem.c: DMA memory (identity-mapped RAM above the image), never freed. */
+void *dma_alloc(u64 size, u64 align);
+
+/* opts.c: key=value words of the command line. */
+bool opts_set(const char *word);                 /* true if the word is a known key=value */
+const char *opt_str(const char *key, const char *dflt);
+u64 opt_u64(const char *key, u64 dflt);          /* decimal, or hex with 0x */
+bool opt_ip(const char *key, u32 dflt, u32 *out);
+
+/* Fixed-point helpers for rates: value * 10 / x, printed as N.D. */
+u64 rate_per_sec(u64 count, u64 tsc_ticks);
+u64 tsc_to_us(u64 ticks);
 
 /* smp.c */
 u32 smp_start_aps(bool verbose);  /* returns the number of CPUs up, BSP included */

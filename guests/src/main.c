@@ -2,12 +2,36 @@
    command line, run it. Every mode ends in a power-off, reset, halt or triple fault. */
 #include "guest.h"
 
-enum mode { NONE, DEMO, POWEROFF, RESET, KBDRESET, HALT, TRIPLEFAULT, SMP, ECHO, ACPI, PCI, SIGTERM, FAULT };
+enum mode { NONE, DEMO, POWEROFF, RESET, KBDRESET, HALT, TRIPLEFAULT, SMP, ECHO, ACPI, PCI, SIGTERM, FAULT,
+            USERLOOP, PIO_LOOP, MMIO_LOOP, VIRTIO_BLK, BLK_BENCH, BLK_RECORDS,
+            VIRTIO_RNG, VIRTIO_CONSOLE, E1000, NET_BENCH, LAST_MODE = NET_BENCH };
 
 static const char *const mode_names[] = {
     [DEMO] = "demo", [POWEROFF] = "poweroff", [RESET] = "reset", [KBDRESET] = "kbdreset",
     [HALT] = "halt", [TRIPLEFAULT] = "triplefault", [SMP] = "smp", [ECHO] = "echo",
     [ACPI] = "acpi", [PCI] = "pci", [SIGTERM] = "sigterm", [FAULT] = "fault",
+    [USERLOOP] = "userloop", [PIO_LOOP] = "pio-loop", [MMIO_LOOP] = "mmio-loop",
+    [VIRTIO_BLK] = "virtio-blk", [BLK_BENCH] = "blk-bench", [BLK_RECORDS] = "blk-records",
+    [VIRTIO_RNG] = "virtio-rng", [VIRTIO_CONSOLE] = "virtio-console", [E1000] = "e1000",
+    [NET_BENCH] = "net-bench",
+};
+
+/* Modes that run (mostly) in user mode: each returns and the BSP then powers off. */
+void mode_userloop(void);
+void mode_pio_loop(void);
+void mode_mmio_loop(void);
+void mode_virtio_blk(void);
+void mode_blk_bench(void);
+void mode_blk_records(void);
+void mode_virtio_rng(void);
+void mode_virtio_console(void);
+void mode_e1000(void);
+void mode_net_bench(void);
+static void (*const user_modes[])(void) = {
+    [USERLOOP] = mode_userloop, [PIO_LOOP] = mode_pio_loop, [MMIO_LOOP] = mode_mmio_loop,
+    [VIRTIO_BLK] = mode_virtio_blk, [BLK_BENCH] = mode_blk_bench, [BLK_RECORDS] = mode_blk_records,
+    [VIRTIO_RNG] = mode_virtio_rng, [VIRTIO_CONSOLE] = mode_virtio_console, [E1000] = mode_e1000,
+    [NET_BENCH] = mode_net_bench,
 };
 
 static u64 parse_hex(const char *s)
@@ -47,7 +71,7 @@ static enum mode parse_cmdline(const char **conflict)
         if (*p)
             *p++ = 0;
         enum mode m = NONE;
-        for (int i = DEMO; i <= FAULT; i++)
+        for (int i = DEMO; i <= LAST_MODE; i++)
             if (streq(w, mode_names[i]))
                 m = i;
         if (m != NONE) {
@@ -60,6 +84,8 @@ static enum mode parse_cmdline(const char **conflict)
         } else if (memcmp(w, "qemuexit=", 9) == 0 && parse_hex(w + 9) < 0x10000) {
             qemuexit_fallback = true;
             qemuexit_port = (u16)parse_hex(w + 9);
+        } else if (opts_set(w)) {
+            /* a key=value option for the mode */
         } else if (nignored < 16) {
             ignored[nignored++] = w;
         }
@@ -154,11 +180,16 @@ void kmain(u32 start_info)
         fail("more than one mode word in the command line (second: %s)", conflict);
     if (mode == NONE)
         fail("no mode word in the command line (demo poweroff reset kbdreset halt triplefault smp"
-             " echo acpi pci sigterm fault)");
+             " echo acpi pci sigterm fault userloop pio-loop mmio-loop virtio-blk blk-bench blk-records"
+             " virtio-rng virtio-console e1000 net-bench)");
     say("mode: %s", mode_names[mode]);
     if (acpi_error && mode != RESET && mode != KBDRESET && mode != TRIPLEFAULT)
         fail("acpi: %s", acpi_error);
 
+    if (mode < (int)(sizeof user_modes / sizeof user_modes[0]) && user_modes[mode]) {
+        user_modes[mode]();
+        power_off();
+    }
     switch (mode) {
     case DEMO:
         show_cpus();
@@ -207,7 +238,7 @@ void kmain(u32 start_info)
         say("fault: reading unmapped address 0x100000000");
         (void)*(volatile u32 *)0x100000000UL;
         break;
-    case NONE:
+    default:
         break;
     }
     fail("mode %d returned", mode);

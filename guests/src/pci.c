@@ -13,6 +13,8 @@ static void pci_probe_access(void)
         ecam = m->base, ecam_source = "mcfg";
     else if (!m->present && acpi.cba && acpi.cba + (1UL << 20) <= 0x100000000UL)
         ecam = acpi.cba, ecam_source = "dsdt-cba";
+    if (ecam && cpl())
+        return;                    /* user mode: ECAM suffices, port probes would trap */
     outl(0xCF8, 0x80000000u);
     have_ports = inl(0xCF8) == 0x80000000u;
     outl(0xCF8, 0);
@@ -148,3 +150,13 @@ int pci_scan_count(void)
     pci_probe_access();
     return ecam || have_ports ? scan(false, false) : 0;
 }
+
+bool pci_access_init(void)
+{
+    pci_probe_access();
+    return ecam || have_ports;
+}
+
+u64 pci_ecam_base(void) { return ecam; }
+u32 pci_cfg_read(int dev, int fn, int off) { return cfg_read(dev, fn, off); }
+void pci_cfg_write(int dev, int fn, int off, u32 v) { cfg_write(dev, fn, off, v); }

@@ -131,14 +131,28 @@ int format(char *buf, int size, const char *fmt, ...)
     return n;
 }
 
+void serial_puts(const char *s)
+{
+    for (; *s; s++)
+        serial_putc(*s);
+}
+
 static void vsay(const char *prefix, const char *fmt, __builtin_va_list ap)
 {
-    char line[512];
-    vformat(line, sizeof line, fmt, ap);
+    char line[520];
+    int n = 0;
     for (const char *p = prefix; *p; p++)
-        serial_putc(*p);
-    for (const char *p = line; *p; p++)
-        serial_putc(*p);
+        line[n++] = *p;
+    vformat(line + n, sizeof line - n - 1, fmt, ap);
+    /* User mode prints through the kernel: port I/O at CPL 3 may trap (see idt.c). */
+    if (cpl()) {
+        n = strlen(line);
+        line[n] = '\n';
+        line[n + 1] = 0;
+        syscall1(SYS_PUTS, (u64)line);
+        return;
+    }
+    serial_puts(line);
     serial_putc('\n');
 }
 
