@@ -43,6 +43,7 @@ public final class DeviceRegistry {
         r.register("amd_hostbridge", ctx -> Hostbridge.fromConfig(ctx.config(), ctx.node(),
                 Hostbridge.AMD_VENDOR, Hostbridge.AMD_DEVICE));
         r.register("lpc", LpcBridge::new);
+        r.register("e1000", org.jhyve.devices.e1000.E1000::create);
         for (String name : List.of("com1", "com2", "com3", "com4", "pc-testdev")) r.registerLpc(name);
         return r;
     }
