@@ -1,0 +1,68 @@
+package org.jhyve.devices.net;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A back end made of two queues: frames the device sent, frames waiting for the device. No
+ * thread: {@link #deliver} calls the device's handler on the test's thread, as the tap's
+ * receive thread would.
+ */
+public final class FakeBackend implements NetBackend {
+    public final List<byte[]> sent = new ArrayList<>();
+    public final ArrayDeque<byte[]> incoming = new ArrayDeque<>();
+    public int resumes;
+    public boolean closed;
+    private RxHandler handler;
+
+    @Override public String name() { return "fake0"; }
+
+    @Override public int vnetHeaderLength() { return 0; }
+
+    @Override public boolean setOffloads(int tunOffloads) { return tunOffloads == 0; }
+
+    @Override
+    public synchronized boolean send(MemorySegment... parts) {
+        long len = 0;
+        for (MemorySegment p : parts) len += p.byteSize();
+        byte[] f = new byte[(int) len];
+        int off = 0;
+        for (MemorySegment p : parts) {
+            MemorySegment.copy(p, ValueLayout.JAVA_BYTE, 0, f, off, (int) p.byteSize());
+            off += (int) p.byteSize();
+        }
+        sent.add(f);
+        return true;
+    }
+
+    @Override
+    public synchronized int receive(MemorySegment... parts) {
+        byte[] f = incoming.poll();
+        if (f == null) return 0;
+        int off = 0;
+        for (MemorySegment p : parts) {
+            int n = (int) Math.min(p.byteSize(), f.length - off);
+            MemorySegment.copy(f, off, p, ValueLayout.JAVA_BYTE, 0, n);
+            off += n;
+            if (off == f.length) break;
+        }
+        return off;
+    }
+
+    @Override public void start(RxHandler h) { handler = h; }
+
+    @Override public synchronized void resume() { resumes++; }
+
+    @Override public void close() { closed = true; }
+
+    /** Queues frames and runs the device's handler once; returns what drain() said. */
+    public boolean deliver(byte[]... frames) {
+        synchronized (this) {
+            for (byte[] f : frames) incoming.add(f);
+        }
+        return handler.drain();
+    }
+}
