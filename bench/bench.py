@@ -153,7 +153,46 @@ def m_density(rounds, window=10.0, cap=12):
     return rows
 
 
-METRICS = {"startup": m_startup, "memory": m_memory, "density": m_density}
+FLOOR = os.path.join(ROOT, "bench/floor/build")
+
+
+def run_ms(cmd):
+    t0 = time.monotonic()
+    r = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if r.returncode != 1:  # pc-testdev / isa-debug-exit with value 0 ends both VMMs with status 1
+        raise RuntimeError(f"{cmd[0]} ended with status {r.returncode}")
+    return (time.monotonic() - t0) * 1000
+
+
+def m_exits(rounds, n=100000):
+    """Exit round trip: the same tiny PVH guest (bench/floor/exitloop.S) does N port writes or MMIO
+    reads; the time of a run with N minus a run with 0 divided by N removes start-up from the figure.
+    The raw floor is bench/floor/kvmfloor.c, a minimal C KVM loop over the same instructions."""
+    subprocess.run(["make", "-s", "-C", os.path.join(ROOT, "bench/floor"), f"N={n}"], check=True)
+    jh = lambda elf: [JHYVE, "-m", "16M", "-s", "0,hostbridge", "-s", "1,lpc", "-l", "pc-testdev",
+                      "-o", f"jhyve.kernel={elf}", "exits"]
+    qm = lambda elf: ["qemu-system-x86_64", "-accel", "kvm", "-M", "microvm", "-m", "16", "-nographic", "-nodefaults",
+                      "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-kernel", elf]
+    rows = []
+    for kind in ("pio", "mmio"):
+        res = {"jhyve": [], "qemu": [], "floor": []}
+        for _ in range(max(2, rounds // 3)):
+            for name, mk in (("jhyve", jh), ("qemu", qm)):
+                full = run_ms(mk(os.path.join(FLOOR, f"{kind}-N.elf")))
+                empty = run_ms(mk(os.path.join(FLOOR, f"{kind}-0.elf")))
+                res[name].append((full - empty) * 1000 / n)
+            out = subprocess.run([os.path.join(FLOOR, "kvmfloor"), kind, str(n)], capture_output=True, text=True,
+                                 check=True).stdout
+            res["floor"].append(float(re.search(r"ns_per_exit=(\d+)", out).group(1)) / 1000)
+        floor = statistics.median(res["floor"])
+        label = "port-I/O" if kind == "pio" else "MMIO"
+        rows.append((f"{label} exit round trip from a guest loop (µs)",
+                     f"lower is better; raw KVM floor {floor:.2f} µs, jhyve/floor "
+                     f"{statistics.median(res['jhyve']) / floor:.2f}", res["jhyve"], res["qemu"]))
+    return rows
+
+
+METRICS = {"startup": m_startup, "exits": m_exits, "memory": m_memory, "density": m_density}
 
 
 def fmt(v):
