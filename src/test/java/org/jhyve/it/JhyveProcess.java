@@ -52,17 +52,32 @@ final class JhyveProcess implements AutoCloseable {
         this.err = new Collector(process.getErrorStream(), "jhyve-it stderr");
     }
 
+    /**
+     * Where the child processes keep VM homes (JHYVE_VMM_DIR): a folder of the build, so that
+     * tests never touch /run/jhyve/vmm and a leftover home is visible under target/.
+     */
+    static Path vmmDir() {
+        return Path.of("target", "it-vmm").toAbsolutePath();
+    }
+
     /** Starts jhyve with args; stdin stays open for {@link #type} until {@link #closeStdin}. */
     static JhyveProcess start(List<String> args) {
+        return start(Jhyve.class.getName(), args);
+    }
+
+    /** Starts one of jhyve's programs (its main class) with args, e.g. org.jhyve.cli.Jhyvectl. */
+    static JhyveProcess start(String mainClass, List<String> args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("--enable-native-access=ALL-UNNAMED");
         // bin/jhyve's JVM settings, plus C1 only: these runs are short and C2 would only add start-up time
         cmd.addAll(List.of("-XX:+UseSerialGC", "-Xss512k", "-XX:TieredStopAtLevel=1"));
-        cmd.addAll(List.of("-cp", mainClasses().toString(), Jhyve.class.getName()));
+        cmd.addAll(List.of("-cp", mainClasses().toString(), mainClass));
         cmd.addAll(args);
         try {
-            return new JhyveProcess(new ProcessBuilder(cmd).start(), args);
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            pb.environment().put("JHYVE_VMM_DIR", vmmDir().toString());
+            return new JhyveProcess(pb.start(), args);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + cmd, e);
         }
@@ -77,6 +92,14 @@ final class JhyveProcess implements AutoCloseable {
     }
 
     static Result run(String... args) { return run(List.of(args)); }
+
+    /** Runs one of jhyve's programs to its end with an empty stdin. */
+    static Result runProgram(String mainClass, String... args) {
+        try (JhyveProcess p = start(mainClass, List.of(args))) {
+            p.closeStdin();
+            return p.await();
+        }
+    }
 
     /** The directory (target/classes) that holds the main code the test JVM loaded. */
     static Path mainClasses() {
