@@ -131,9 +131,12 @@ public final class Jhyvectl {
     }
 
     private static boolean bhyvectlOnly(String a) {
-        return a.startsWith("--set-") || a.startsWith("--create") || a.startsWith("--run") || a.startsWith("--get-memmap")
-                || a.startsWith("--get-memseg") || a.startsWith("--checkpoint") || a.startsWith("--suspend")
-                || a.startsWith("--get-suspended-cpus") || a.startsWith("--get-");
+        for (String p : List.of("--set-", "--create", "--run", "--checkpoint", "--suspend", "--get-memmap", "--get-memseg",
+                "--get-suspended-cpus", "--get-debug-cpus", "--get-intinfo", "--get-x2apic-state", "--get-vmcs", "--get-msr",
+                "--get-dr", "--get-eptp", "--get-tpr", "--get-apic")) {
+            if (a.startsWith(p)) return true;
+        }
+        return false;
     }
 
     /** Reads first, then the NMI, then the actions that end the VM, destroy last (as bhyvectl). */
