@@ -150,13 +150,25 @@ final class JhyveProcess implements AutoCloseable {
         awaitLine(err, "stderr", l -> l.contains(part), "a stderr line containing '" + part + "'");
     }
 
+    /** Waits (up to timeout, for slow guests such as a stock Linux) until a stdout line matches. */
+    void awaitStdout(Predicate<String> match, Duration timeout, String what) {
+        awaitLine(out, "stdout", match, what, timeout);
+    }
+
+    /** Everything jhyve printed on stdout so far. */
+    String stdoutSoFar() { return out.text(); }
+
     private void awaitLine(Collector c, String stream, Predicate<String> match, String what) {
-        if (!c.await(match, TIMEOUT)) {
+        awaitLine(c, stream, match, what, TIMEOUT);
+    }
+
+    private void awaitLine(Collector c, String stream, Predicate<String> match, String what, Duration timeout) {
+        if (!c.await(match, timeout)) {
             boolean alive = process.isAlive();
             String s = snapshot();
             process.destroyForcibly();
             fail("jhyve did not print " + what + " on " + stream
-                    + (alive ? " within " + TIMEOUT.toSeconds() + " s" : " before its output ended") + "\n" + s);
+                    + (alive ? " within " + timeout.toSeconds() + " s" : " before its output ended") + "\n" + s);
         }
     }
 
