@@ -53,20 +53,38 @@ final class JhyveProcess implements AutoCloseable {
     }
 
     /**
-     * Where the child processes keep VM homes (JHYVE_VMM_DIR): a folder of the build, so that
+     * Where the named-VM tests keep VM homes (JHYVE_VMM_DIR): a folder of the build, so that
      * tests never touch /run/jhyve/vmm and a leftover home is visible under target/.
      */
     static Path vmmDir() {
         return Path.of("target", "it-vmm").toAbsolutePath();
     }
 
-    /** Starts jhyve with args; stdin stays open for {@link #type} until {@link #closeStdin}. */
-    static JhyveProcess start(List<String> args) {
-        return start(Jhyve.class.getName(), args);
+    /**
+     * A VM-home folder of its own for one jhyve run: a test that kills its jhyve leaves a stale
+     * home, which must not stop the next test that uses the same VM name.
+     */
+    static Path freshVmmDir() {
+        try {
+            Path runs = Path.of("target", "it-vmm-runs").toAbsolutePath();
+            java.nio.file.Files.createDirectories(runs);
+            return java.nio.file.Files.createTempDirectory(runs, "r");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a VM home folder under target/", e);
+        }
     }
 
-    /** Starts one of jhyve's programs (its main class) with args, e.g. org.jhyve.cli.Jhyvectl. */
+    /** Starts jhyve with args and VM homes of its own; stdin stays open for {@link #type} until {@link #closeStdin}. */
+    static JhyveProcess start(List<String> args) {
+        return start(Jhyve.class.getName(), args, freshVmmDir());
+    }
+
+    /** Starts one of jhyve's programs (its main class) with args and the shared VM homes ({@link #vmmDir}). */
     static JhyveProcess start(String mainClass, List<String> args) {
+        return start(mainClass, args, vmmDir());
+    }
+
+    static JhyveProcess start(String mainClass, List<String> args, Path vmmDir) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("--enable-native-access=ALL-UNNAMED");
@@ -76,7 +94,7 @@ final class JhyveProcess implements AutoCloseable {
         cmd.addAll(args);
         try {
             ProcessBuilder pb = new ProcessBuilder(cmd);
-            pb.environment().put("JHYVE_VMM_DIR", vmmDir().toString());
+            pb.environment().put("JHYVE_VMM_DIR", vmmDir.toString());
             return new JhyveProcess(pb.start(), args);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + cmd, e);

@@ -46,7 +46,7 @@ class LinuxGuestTest {
                 "-i", initramfs.toString(), "-c", CMDLINE, vm);
         assertEquals(0, load.exitCode(), load.describe());
         long t0 = System.nanoTime();
-        JhyveProcess p = JhyveProcess.start(List.of("-c", "2", "-m", MEM, "-s", "0,hostbridge", "-s", "1,lpc",
+        JhyveProcess p = JhyveProcess.start(org.jhyve.cli.Jhyve.class.getName(), List.of("-c", "2", "-m", MEM, "-s", "0,hostbridge", "-s", "1,lpc",
                 "-l", "com1,stdio", vm));
         p.awaitStdout(l -> l.contains(LinuxGuestFiles.READY), BOOT, "the initramfs's ready line");
         System.err.printf("jhyve-linux: %s booted to the shell in %.1f s%n", vm, (System.nanoTime() - t0) / 1e9);

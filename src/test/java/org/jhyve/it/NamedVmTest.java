@@ -38,7 +38,7 @@ class NamedVmTest {
         a.addAll(List.of(extra));
         a.addAll(TestGuest.STANDARD_DEVICES);
         a.add(vm);
-        return JhyveProcess.start(a);
+        return JhyveProcess.start(org.jhyve.cli.Jhyve.class.getName(), a);
     }
 
     static Path home(String vm) { return JhyveProcess.vmmDir().resolve(vm); }
@@ -109,7 +109,8 @@ class NamedVmTest {
         String vm = "named3";
         ctl("--vm=" + vm, "--destroy");
         load(vm, "poweroff");
-        JhyveProcess.Result mismatch = JhyveProcess.run("-m", "256M", "-s", "0,hostbridge", "-s", "1,lpc", vm);
+        JhyveProcess.Result mismatch = JhyveProcess.runProgram(org.jhyve.cli.Jhyve.class.getName(), "-m", "256M", "-s", "0,hostbridge",
+                "-s", "1,lpc", vm);
         assertEquals(4, mismatch.exitCode(), mismatch.describe());
         assertTrue(mismatch.stderr().contains("jhyve: VM '" + vm + "' was loaded with 128M of memory, jhyve was given 256M"),
                 mismatch.describe());
