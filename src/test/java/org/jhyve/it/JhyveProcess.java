@@ -44,6 +44,8 @@ final class JhyveProcess implements AutoCloseable {
     private final List<String> args;
     private final Collector out;
     private final Collector err;
+    /** The run's own VM-home folder, removed when the run is over; null for the shared one. */
+    private Path ownVmmDir;
 
     private JhyveProcess(Process process, List<String> args) {
         this.process = process;
@@ -84,6 +86,24 @@ final class JhyveProcess implements AutoCloseable {
         return start(mainClass, args, vmmDir());
     }
 
+    /**
+     * Removes a run's own VM-home folder and the RAM files its homes link to in /dev/shm: what
+     * a jhyve the test killed leaves behind.
+     */
+    static void removeVmmDir(Path dir) {
+        if (dir == null || !java.nio.file.Files.isDirectory(dir)) return;
+        try (var walk = java.nio.file.Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                if (java.nio.file.Files.isSymbolicLink(p) && p.getFileName().toString().equals("memory")) {
+                    java.nio.file.Files.deleteIfExists(java.nio.file.Files.readSymbolicLink(p));
+                }
+                java.nio.file.Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove the test's VM homes in " + dir, e);
+        }
+    }
+
     static JhyveProcess start(String mainClass, List<String> args, Path vmmDir) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -95,7 +115,9 @@ final class JhyveProcess implements AutoCloseable {
         try {
             ProcessBuilder pb = new ProcessBuilder(cmd);
             pb.environment().put("JHYVE_VMM_DIR", vmmDir.toString());
-            return new JhyveProcess(pb.start(), args);
+            JhyveProcess p = new JhyveProcess(pb.start(), args);
+            if (!vmmDir.equals(vmmDir())) p.ownVmmDir = vmmDir;
+            return p;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + cmd, e);
         }
@@ -221,7 +243,15 @@ final class JhyveProcess implements AutoCloseable {
     /** A test that failed half-way must not leave a guest running. */
     @Override
     public void close() {
-        if (process.isAlive()) process.destroyForcibly();
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (!process.isAlive()) removeVmmDir(ownVmmDir);
     }
 
     /** Reads one stream to its end on its own thread, keeping the text and waking waiters per line. */
