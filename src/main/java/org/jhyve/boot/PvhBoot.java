@@ -23,7 +23,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 public final class PvhBoot {
     public static final int XEN_ELFNOTE_PHYS32_ENTRY = 18;
     public static final int START_INFO_MAGIC = 0x336ec578;
-    static final long START_INFO_ADDR = 0x6000, MEMMAP_ADDR = 0x6040, CMDLINE_ADDR = 0x20000;
+    static final long START_INFO_ADDR = 0x6000, MEMMAP_ADDR = 0x6040, CMDLINE_ADDR = 0x20000, MODLIST_ADDR = 0x5000;
     static final int CMDLINE_MAX = 0x10000;
     static final long LOW_LIMIT = 0x9F000;
 
@@ -80,6 +80,58 @@ public final class PvhBoot {
             e.set(JAVA_INT, 20, 0);
         }
         return new Entry(entry, START_INFO_ADDR);
+    }
+
+    /**
+     * Loads a PVH kernel with an optional initrd (passed as the first hvm_modlist_entry, which
+     * Linux takes as its initrd) and describes the result as a boot state.
+     */
+    public static BootState loadState(GuestMemory mem, byte[] file, String what, byte[] initrd, String cmdline,
+                                      List<MemoryMapEntry> map, long rsdp) {
+        Entry e = load(mem, file, what, cmdline, rsdp, map);
+        List<BootState.Region> placed = new java.util.ArrayList<>();
+        long kernelEnd = 0;
+        int n = 0;
+        for (ElfImage.Segment s : ElfImage.parse(file, what).segments()) {
+            if (s.memSize() == 0) continue;
+            placed.add(new BootState.Region("segment" + n++, s.paddr(), s.memSize()));
+            kernelEnd = Math.max(kernelEnd, s.paddr() + s.memSize());
+        }
+        placed.add(new BootState.Region("start_info", START_INFO_ADDR, 56));
+        placed.add(new BootState.Region("cmdline", CMDLINE_ADDR, (cmdline == null ? 0 : cmdline.length()) + 1));
+        if (initrd != null) {
+            long at = (mem.lowSize() - initrd.length) & ~0xFFFL;
+            if (at < kernelEnd) {
+                throw new BootException(String.format("the initrd (%d bytes) does not fit in guest memory above the kernel's"
+                        + " end at 0x%x (%d MiB of RAM)", initrd.length, kernelEnd, mem.size() >> 20));
+            }
+            mem.write(at, initrd);
+            MemorySegment mod = mem.slice(MODLIST_ADDR, 32);
+            mod.fill((byte) 0);
+            mod.set(JAVA_LONG, 0, at);
+            mod.set(JAVA_LONG, 8, initrd.length);
+            MemorySegment si = mem.slice(START_INFO_ADDR, 56);
+            si.set(JAVA_INT, 8, 1);
+            si.set(JAVA_LONG, 16, MODLIST_ADDR);
+            placed.add(new BootState.Region("initrd", at, initrd.length));
+        }
+        return new BootState(mem.size(), new BootEntry.Pvh(e.rip(), e.startInfo()), placed);
+    }
+
+    /** Rewrites the RSDP address and memory map of the hvm_start_info at {@code startInfo}. */
+    public static void updateFirmware(GuestMemory mem, long startInfo, List<MemoryMapEntry> map, long rsdp) {
+        if (MEMMAP_ADDR + 24L * map.size() > CMDLINE_ADDR) throw new BootException("memory map too large: " + map.size() + " entries");
+        MemorySegment si = mem.slice(startInfo, 56);
+        si.set(JAVA_LONG, 32, rsdp);
+        si.set(JAVA_LONG, 40, MEMMAP_ADDR);
+        si.set(JAVA_INT, 48, map.size());
+        for (int i = 0; i < map.size(); i++) {
+            MemorySegment e = mem.slice(MEMMAP_ADDR + 24L * i, 24);
+            e.set(JAVA_LONG, 0, map.get(i).addr());
+            e.set(JAVA_LONG, 8, map.get(i).size());
+            e.set(JAVA_INT, 16, map.get(i).type());
+            e.set(JAVA_INT, 20, 0);
+        }
     }
 
     /** Puts the BSP in the state the PVH protocol promises: flat 32-bit protected mode. */

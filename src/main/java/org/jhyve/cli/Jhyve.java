@@ -88,7 +88,7 @@ public final class Jhyve {
         try {
             o = machine.run();
         } finally {
-            machine.closeDevices(); // the process exits next: the kernel frees the VM
+            machine.closeForExit(); // the process exits next: the kernel frees the VM
         }
         if (o.status() == ExitStatus.ERROR) {
             err.println("jhyve: " + o.reason());

@@ -1,9 +1,22 @@
 package org.jhyve.machine;
 
-import org.jhyve.boot.BootException;
-import org.jhyve.boot.ElfImage;
+import org.jhyve.boot.BootCpu;
+import org.jhyve.boot.BootEntry;
+import org.jhyve.boot.BootState;
+import org.jhyve.boot.KernelLoader;
 import org.jhyve.boot.MemoryMapEntry;
-import org.jhyve.boot.PvhBoot;
+import org.jhyve.ctl.ControlServer;
+import org.jhyve.firmware.CpuIdentity;
+import org.jhyve.firmware.E820Map;
+import org.jhyve.firmware.Layout;
+import org.jhyve.home.HomeException;
+import org.jhyve.home.HomeOwner;
+import org.jhyve.home.HomeState;
+import org.jhyve.home.HomeStatus;
+import org.jhyve.home.VmHome;
+import org.jhyve.home.VmHomes;
+import org.jhyve.vm.ExitStatus;
+import org.jhyve.vm.GuestMemory;
 import org.jhyve.config.ConfigException;
 import org.jhyve.config.ConfigTree;
 import org.jhyve.config.CpuPinning;
@@ -23,9 +36,6 @@ import org.jhyve.firmware.PlatformInfo;
 import org.jhyve.vm.MachineSpec;
 import org.jhyve.vm.Vm;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,12 +49,18 @@ public final class Machine implements AutoCloseable {
     private final ConfigTree config;
     private final Vm vm;
     private final Platform platform;
+    private final HomeOwner owner;
+    private volatile boolean destroyRequested;
+    private ControlServer control;
 
-    private Machine(ConfigTree config, Vm vm, Platform platform) {
+    private Machine(ConfigTree config, Vm vm, Platform platform, HomeOwner owner) {
         this.config = config;
         this.vm = vm;
         this.platform = platform;
+        this.owner = owner;
     }
+
+    public HomeOwner home() { return owner; }
 
     public Vm vm() { return vm; }
 
@@ -85,43 +101,103 @@ public final class Machine implements AutoCloseable {
     }
 
     public static Machine create(ConfigTree config, DeviceRegistry registry, HostHooks hooks) {
+        return create(config, registry, hooks, VmHomes.fromEnvironment());
+    }
+
+    /**
+     * Builds the machine for the VM named in the tree. With {@code jhyve.kernel} set, the home is
+     * created (or reinitialised) and the kernel loaded into it first (the one-step form);
+     * otherwise jhyve attaches to what jhyveload prepared. This process then owns the home until
+     * {@link #close}.
+     */
+    public static Machine create(ConfigTree config, DeviceRegistry registry, HostHooks hooks, VmHomes homes) {
         refuseUnimplemented(config);
         refuseUnimplementedDevices(config, registry);
-        String kernel = config.get("jhyve.kernel");
-        if (kernel == null) {
-            throw new ConfigException("VM '" + config.get("name") + "' cannot be booted: no kernel was loaded"
-                    + " (set jhyve.kernel, or use jhyveload) and boot ROMs are not implemented yet");
-        }
-        byte[] image;
-        try {
-            image = Files.readAllBytes(Path.of(kernel));
-        } catch (NoSuchFileException e) {
-            throw new BootException("cannot read kernel " + kernel + ": No such file or directory");
-        } catch (IOException e) {
-            throw new BootException("cannot read kernel " + kernel + ": " + e.getMessage());
-        }
-        // a file that is no ELF image is refused before /dev/kvm is opened (PvhBoot.load parses it again)
-        ElfImage.parse(image, kernel);
         MachineSpec spec = spec(config);
-        Vm vm = new Vm(spec);
+        VmHome home = homes.home(spec.name());
+        KernelLoader.Request load = loadRequest(config);
+        if (load != null) {
+            KernelLoader.check(load);
+        } else {
+            HomeStatus st = home.status().orElseThrow(() -> new ConfigException("VM '" + spec.name()
+                    + "' cannot be booted: no kernel was loaded (set jhyve.kernel, or use jhyveload) and boot ROMs are not"
+                    + " implemented yet"));
+            if (st.state() == HomeState.STOPPED) {
+                throw new ConfigException("VM '" + spec.name() + "' cannot be booted: it has run since it was loaded;"
+                        + " load it again with jhyveload (or set jhyve.kernel)");
+            }
+        }
+        boolean created = !home.exists();
+        HomeOwner owner = home.acquire("jhyve", load != null, false);
+        Vm vm = null;
         Platform platform = null;
         try {
+            GuestMemory mem;
+            BootState boot;
+            if (load != null) {
+                mem = owner.createMemory(spec.memorySize());
+                try {
+                    boot = KernelLoader.load(mem, load, provisionalMap(spec.memorySize()), Layout.ACPI);
+                } catch (RuntimeException e) {
+                    mem.close();
+                    throw e;
+                }
+                owner.writeBoot(boot);
+            } else {
+                boot = home.boot().orElseThrow(() -> new HomeException("VM '" + spec.name() + "' has no boot state"));
+                if (boot.memorySize() != spec.memorySize()) {
+                    throw new ConfigException(String.format("VM '%s' was loaded with %s of memory, jhyve was given %s"
+                            + " (-m must match jhyveload's -m)", spec.name(), HomeStatus.size(boot.memorySize()),
+                            HomeStatus.size(spec.memorySize())));
+                }
+                mem = owner.openMemory(boot.memorySize());
+            }
+            vm = new Vm(spec, mem);
             DeviceContext ctx = new DeviceContext(config, "", vm.pio(), vm.mmio(), vm::irqLine, vm.msiSink(), vm,
                     vm.memory().lowSize(), vm.memory().highSize(), hooks, null, vm.memory(), vm.fastIo());
             platform = Platform.build(ctx, registry);
             FirmwareImage fw = Firmware.build(PlatformInfo.fromConfig(config, bus0Functions(platform)));
             for (Blob b : fw.blobs()) vm.memory().write(b.guestAddress(), b.bytes());
-            List<MemoryMapEntry> map = new ArrayList<>();
-            for (E820Entry e : fw.e820().entries()) map.add(new MemoryMapEntry(e.address(), e.length(), e.type().code));
-            PvhBoot.Entry entry = PvhBoot.load(vm.memory(), image, kernel, config.get("jhyve.cmdline", ""),
-                    fw.rsdpAddress(), map);
-            vm.setBspSetup(v -> PvhBoot.setupBsp(v, entry));
-            return new Machine(config, vm, platform);
+            KernelLoader.updateFirmware(vm.memory(), boot.entry(), memoryMap(fw.e820()), fw.rsdpAddress());
+            BootEntry entry = boot.entry();
+            vm.setBspSetup(v -> BootCpu.setup(v, entry));
+            return new Machine(config, vm, platform, owner);
         } catch (RuntimeException e) {
             if (platform != null) platform.close();
-            vm.close();
+            if (vm != null) vm.close();
+            if (created) {
+                owner.destroy();
+            } else {
+                if (load != null) owner.releaseMemory();
+                owner.close();
+            }
             throw e;
         }
+    }
+
+    /** The one-step form's request ({@code jhyve.kernel}, {@code jhyve.initrd}, {@code jhyve.cmdline}), or null. */
+    static KernelLoader.Request loadRequest(ConfigTree c) {
+        String kernel = c.get("jhyve.kernel");
+        if (kernel == null) return null;
+        String initrd = c.get("jhyve.initrd");
+        return new KernelLoader.Request(Path.of(kernel), initrd == null ? null : Path.of(initrd), c.get("jhyve.cmdline", ""));
+    }
+
+    /**
+     * The memory map a loader writes before the devices exist: it depends only on the memory
+     * size, and jhyve rewrites it from its firmware tables before the guest starts.
+     */
+    public static List<MemoryMapEntry> provisionalMap(long memorySize) {
+        ConfigTree t = new ConfigTree();
+        t.set("name", "loader");
+        t.set("memory.size", memorySize + "b");
+        return memoryMap(E820Map.of(PlatformInfo.fromConfig(t, List.of(), CpuIdentity.fromHost(), () -> "loader")));
+    }
+
+    static List<MemoryMapEntry> memoryMap(E820Map e820) {
+        List<MemoryMapEntry> map = new ArrayList<>();
+        for (E820Entry e : e820.entries()) map.add(new MemoryMapEntry(e.address(), e.length(), e.type().code));
+        return map;
     }
 
     private static List<PciFunction> bus0Functions(Platform platform) {
@@ -132,10 +208,24 @@ public final class Machine implements AutoCloseable {
         return out;
     }
 
-    /** Runs the guest to its end. */
+    /**
+     * Runs the guest to its end, serving the control socket meanwhile. The loaded image is used
+     * up from here on: a later run of the same VM needs a new load.
+     */
     public Vm.Outcome run() {
+        owner.consumeBoot();
+        control = ControlServer.start(owner.home().socket(), new MachineControl(vm, this::destroy));
         platform.start();
-        return vm.run();
+        outcome = vm.run();
+        return outcome;
+    }
+
+    private volatile Vm.Outcome outcome;
+
+    /** jhyvectl --destroy on a running VM: it ends with status 4, as a destroyed bhyve VM does. */
+    void destroy() {
+        destroyRequested = true;
+        vm.requestExit(ExitStatus.ERROR, "VM destroyed by jhyvectl --destroy");
     }
 
     /** SIGTERM: press the ACPI power button; false when the guest has not enabled ACPI. */
@@ -144,17 +234,35 @@ public final class Machine implements AutoCloseable {
     }
 
     /**
-     * Ends the device back ends only (flush, terminal modes), for a process about to exit: the
-     * kernel tears the VM and its memory down at exit anyway, and doing it here first only
-     * delays the exit (15-30 ms for a 128 MiB guest).
+     * Frees the VM and leaves its home: removed after a destroy request, or after a power-off
+     * with {@code destroy_on_poweroff} (-D); otherwise kept (as /dev/vmm/NAME) without its RAM,
+     * which only a new load can fill again.
      */
-    public void closeDevices() {
-        platform.close();
-    }
-
     @Override
     public void close() {
+        finish(true);
+    }
+
+    /**
+     * The same for a process about to exit, without unmapping guest RAM and closing the KVM
+     * descriptors first: the kernel does that at exit anyway, and doing it here only delays the
+     * exit (15-30 ms for a 128 MiB guest).
+     */
+    public void closeForExit() {
+        finish(false);
+    }
+
+    private void finish(boolean freeVm) {
+        if (control != null) control.close();
         platform.close();
-        vm.close();
+        if (freeVm) vm.close();
+        Vm.Outcome o = outcome;
+        boolean powerOff = o != null && o.status() == ExitStatus.POWEROFF;
+        if (destroyRequested || (powerOff && config.getBool("destroy_on_poweroff", false))) {
+            owner.destroy();
+        } else {
+            owner.releaseMemory();
+            owner.close();
+        }
     }
 }

@@ -7,8 +7,8 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * Guest RAM laid out as bhyve does: [0, lowmem) with lowmem at most 3 GiB, and the rest from
- * 4 GiB. Backed by one shared-memory file (memfd now; a file in the VM's home later) mapped once,
- * so a loader process and the VMM can share it. Every guest-controlled address goes through
+ * 4 GiB. Backed by one shared-memory file (a memfd, or a named file that a VM home refers to)
+ * mapped once with MAP_SHARED, so a loader process and the VMM see the same RAM. Every guest-controlled address goes through
  * {@link #slice}, which refuses anything not wholly inside RAM.
  */
 public final class GuestMemory implements AutoCloseable {
@@ -38,6 +38,37 @@ public final class GuestMemory implements AutoCloseable {
             Libc.ftruncate(fd, size);
             MemorySegment m = Libc.mmap(size, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED | Libc.MAP_NORESERVE,
                     fd, 0, "guest RAM");
+            return new GuestMemory(size, fd, m);
+        } catch (RuntimeException e) {
+            Libc.close(fd);
+            throw e;
+        }
+    }
+
+    /**
+     * RAM on a named file (a VM home's memory in /dev/shm): created with the given size when
+     * {@code create} is set, otherwise opened and checked to have exactly that size.
+     */
+    public static GuestMemory file(java.nio.file.Path path, long size, boolean create) {
+        if (size < 1 << 20) throw new IllegalArgumentException("guest memory of " + size + " bytes is below 1 MiB");
+        if ((size & 0xFFF) != 0) throw new IllegalArgumentException("guest memory size " + size + " is not page aligned");
+        int fd = Libc.open(path.toString(), Libc.O_RDWR | (create ? Libc.O_CREAT | Libc.O_EXCL : 0), 0600);
+        try {
+            if (create) {
+                Libc.ftruncate(fd, size);
+            } else {
+                long actual;
+                try {
+                    actual = java.nio.file.Files.size(path);
+                } catch (java.io.IOException e) {
+                    throw new IllegalStateException("cannot read the size of guest memory file " + path + ": " + e.getMessage());
+                }
+                if (actual != size) {
+                    throw new IllegalStateException("guest memory file " + path + " holds " + actual + " bytes, expected " + size);
+                }
+            }
+            MemorySegment m = Libc.mmap(size, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED | Libc.MAP_NORESERVE,
+                    fd, 0, "guest RAM in " + path);
             return new GuestMemory(size, fd, m);
         } catch (RuntimeException e) {
             Libc.close(fd);

@@ -29,6 +29,9 @@ public final class Vcpu {
     private final java.util.concurrent.ConcurrentLinkedQueue<Consumer<KvmVcpu>> requests =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
     private volatile boolean stop;
+    /** Exits by KVM exit reason, plus kicks at index {@link #KICKS}, for jhyvectl --get-stats. */
+    private final java.util.concurrent.atomic.AtomicLongArray exits = new java.util.concurrent.atomic.AtomicLongArray(KICKS + 1);
+    public static final int KICKS = 64;
     private static final boolean DEBUG = Boolean.getBoolean("jhyve.debug.exits");
 
     Vcpu(Vm vm, KvmVcpu kvm) {
@@ -55,6 +58,39 @@ public final class Vcpu {
     public void request(Consumer<KvmVcpu> work) {
         requests.add(work);
         kick();
+    }
+
+    /**
+     * Runs work on the vCPU thread and waits for its result (jhyvectl's register reads); fails
+     * when the vCPU does not answer within {@code timeoutMs}, e.g. because its thread has ended.
+     */
+    public <T> T call(java.util.function.Function<KvmVcpu, T> work, long timeoutMs) {
+        java.util.concurrent.CompletableFuture<T> f = new java.util.concurrent.CompletableFuture<>();
+        if (!thread.isAlive()) throw new IllegalStateException("vcpu " + id() + " is not running");
+        request(k -> {
+            try {
+                f.complete(work.apply(k));
+            } catch (RuntimeException e) {
+                f.completeExceptionally(e);
+            }
+        });
+        try {
+            return f.get(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("vcpu " + id() + " did not answer within " + timeoutMs + " ms");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("vcpu " + id() + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for vcpu " + id());
+        }
+    }
+
+    /** Exit counts by KVM exit reason (index {@link #KICKS}: kicks out of KVM_RUN). */
+    public long[] exitCounts() {
+        long[] out = new long[exits.length()];
+        for (int i = 0; i < out.length; i++) out[i] = exits.get(i);
+        return out;
     }
 
     void stop() {
@@ -85,6 +121,7 @@ public final class Vcpu {
                 int rc = kvm.run();
                 if (rc < 0) {
                     if (rc == -Libc.EINTR || rc == -Libc.EAGAIN) {
+                        exits.incrementAndGet(KICKS);
                         kvm.setImmediateExit(false);
                         drainRequests();
                         continue;
@@ -106,6 +143,7 @@ public final class Vcpu {
 
     private void handleExit() {
         int reason = kvm.exitReason();
+        if (reason >= 0 && reason < KICKS) exits.incrementAndGet(reason);
         if (DEBUG) System.err.println("vcpu " + id() + " exit " + reason + " rip 0x" + Long.toHexString(kvm.getRegs().get(JAVA_LONG, 128)));
         switch (reason) {
             case KvmVcpu.EXIT_IO -> handleIo();

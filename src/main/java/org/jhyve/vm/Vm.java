@@ -51,9 +51,26 @@ public final class Vm implements VmControl, AutoCloseable {
     public record Outcome(ExitStatus status, String reason, Throwable cause) {}
 
     public Vm(MachineSpec spec) {
+        this(spec, null);
+    }
+
+    /**
+     * A VM whose RAM is the given memory (a VM home's shared file), or anonymous shared memory
+     * when null. The VM owns it from here and closes it.
+     */
+    public Vm(MachineSpec spec, GuestMemory ram) {
         this.spec = spec;
+        if (ram != null && ram.size() != spec.memorySize()) {
+            ram.close();
+            throw new IllegalArgumentException("guest memory of " + ram.size() + " bytes for a VM of " + spec.memorySize());
+        }
         Kick.install();
-        this.kvm = new Kvm();
+        try {
+            this.kvm = new Kvm();
+        } catch (RuntimeException e) {
+            if (ram != null) ram.close();
+            throw e;
+        }
         for (int cap : new int[] {Kvm.CAP_IRQCHIP, Kvm.CAP_PIT2, Kvm.CAP_IMMEDIATE_EXIT, Kvm.CAP_X86_USER_SPACE_MSR}) {
             if (kvm.checkExtension(cap) == 0) throw new IllegalStateException("KVM lacks capability " + cap + ", which jhyve needs");
         }
@@ -62,7 +79,7 @@ public final class Vm implements VmControl, AutoCloseable {
             throw new IllegalArgumentException(spec.topology().cpus() + " vCPUs requested, KVM allows " + maxVcpus);
         }
         this.kvmVm = kvm.createVm();
-        this.memory = GuestMemory.create(spec.name(), spec.memorySize());
+        this.memory = ram != null ? ram : GuestMemory.create(spec.name(), spec.memorySize());
         this.msrs = new Msrs(spec.strictMsr());
         this.pio = new Bus("port I/O", new UnclaimedIo());
         this.mmio = new Bus("MMIO", new UnclaimedMmio());

@@ -83,7 +83,7 @@ class CliRefusalTest {
         Files.write(notElf, new byte[] {'M', 'Z', 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
         JhyveProcess.Result r = JhyveProcess.run("-s", "0,hostbridge", "-s", "1,lpc", "-o", "jhyve.kernel=" + notElf, "vm");
         assertExit(4, r);
-        assertTrue(r.stderr().contains("jhyve: " + notElf + ": not an ELF file"), r.describe());
+        assertTrue(r.stderr().contains("jhyve: " + notElf + ": not a kernel: neither a Linux bzImage nor an ELF file"), r.describe());
         assertEquals("", r.stdout(), r.describe());
     }
 }

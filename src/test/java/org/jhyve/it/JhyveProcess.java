@@ -44,6 +44,8 @@ final class JhyveProcess implements AutoCloseable {
     private final List<String> args;
     private final Collector out;
     private final Collector err;
+    /** The run's own VM-home folder, removed when the run is over; null for the shared one. */
+    private Path ownVmmDir;
 
     private JhyveProcess(Process process, List<String> args) {
         this.process = process;
@@ -52,17 +54,70 @@ final class JhyveProcess implements AutoCloseable {
         this.err = new Collector(process.getErrorStream(), "jhyve-it stderr");
     }
 
-    /** Starts jhyve with args; stdin stays open for {@link #type} until {@link #closeStdin}. */
+    /**
+     * Where the named-VM tests keep VM homes (JHYVE_VMM_DIR): a folder of the build, so that
+     * tests never touch /run/jhyve/vmm and a leftover home is visible under target/.
+     */
+    static Path vmmDir() {
+        return Path.of("target", "it-vmm").toAbsolutePath();
+    }
+
+    /**
+     * A VM-home folder of its own for one jhyve run: a test that kills its jhyve leaves a stale
+     * home, which must not stop the next test that uses the same VM name.
+     */
+    static Path freshVmmDir() {
+        try {
+            Path runs = Path.of("target", "it-vmm-runs").toAbsolutePath();
+            java.nio.file.Files.createDirectories(runs);
+            return java.nio.file.Files.createTempDirectory(runs, "r");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a VM home folder under target/", e);
+        }
+    }
+
+    /** Starts jhyve with args and VM homes of its own; stdin stays open for {@link #type} until {@link #closeStdin}. */
     static JhyveProcess start(List<String> args) {
+        return start(Jhyve.class.getName(), args, freshVmmDir());
+    }
+
+    /** Starts one of jhyve's programs (its main class) with args and the shared VM homes ({@link #vmmDir}). */
+    static JhyveProcess start(String mainClass, List<String> args) {
+        return start(mainClass, args, vmmDir());
+    }
+
+    /**
+     * Removes a run's own VM-home folder and the RAM files its homes link to in /dev/shm: what
+     * a jhyve the test killed leaves behind.
+     */
+    static void removeVmmDir(Path dir) {
+        if (dir == null || !java.nio.file.Files.isDirectory(dir)) return;
+        try (var walk = java.nio.file.Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                if (java.nio.file.Files.isSymbolicLink(p) && p.getFileName().toString().equals("memory")) {
+                    java.nio.file.Files.deleteIfExists(java.nio.file.Files.readSymbolicLink(p));
+                }
+                java.nio.file.Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove the test's VM homes in " + dir, e);
+        }
+    }
+
+    static JhyveProcess start(String mainClass, List<String> args, Path vmmDir) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("--enable-native-access=ALL-UNNAMED");
         // bin/jhyve's JVM settings, plus C1 only: these runs are short and C2 would only add start-up time
         cmd.addAll(List.of("-XX:+UseSerialGC", "-Xss512k", "-XX:TieredStopAtLevel=1"));
-        cmd.addAll(List.of("-cp", mainClasses().toString(), Jhyve.class.getName()));
+        cmd.addAll(List.of("-cp", mainClasses().toString(), mainClass));
         cmd.addAll(args);
         try {
-            return new JhyveProcess(new ProcessBuilder(cmd).start(), args);
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            pb.environment().put("JHYVE_VMM_DIR", vmmDir.toString());
+            JhyveProcess p = new JhyveProcess(pb.start(), args);
+            if (!vmmDir.equals(vmmDir())) p.ownVmmDir = vmmDir;
+            return p;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + cmd, e);
         }
@@ -77,6 +132,14 @@ final class JhyveProcess implements AutoCloseable {
     }
 
     static Result run(String... args) { return run(List.of(args)); }
+
+    /** Runs one of jhyve's programs to its end with an empty stdin. */
+    static Result runProgram(String mainClass, String... args) {
+        try (JhyveProcess p = start(mainClass, List.of(args))) {
+            p.closeStdin();
+            return p.await();
+        }
+    }
 
     /** The directory (target/classes) that holds the main code the test JVM loaded. */
     static Path mainClasses() {
@@ -127,13 +190,25 @@ final class JhyveProcess implements AutoCloseable {
         awaitLine(err, "stderr", l -> l.contains(part), "a stderr line containing '" + part + "'");
     }
 
+    /** Waits (up to timeout, for slow guests such as a stock Linux) until a stdout line matches. */
+    void awaitStdout(Predicate<String> match, Duration timeout, String what) {
+        awaitLine(out, "stdout", match, what, timeout);
+    }
+
+    /** Everything jhyve printed on stdout so far. */
+    String stdoutSoFar() { return out.text(); }
+
     private void awaitLine(Collector c, String stream, Predicate<String> match, String what) {
-        if (!c.await(match, TIMEOUT)) {
+        awaitLine(c, stream, match, what, TIMEOUT);
+    }
+
+    private void awaitLine(Collector c, String stream, Predicate<String> match, String what, Duration timeout) {
+        if (!c.await(match, timeout)) {
             boolean alive = process.isAlive();
             String s = snapshot();
             process.destroyForcibly();
             fail("jhyve did not print " + what + " on " + stream
-                    + (alive ? " within " + TIMEOUT.toSeconds() + " s" : " before its output ended") + "\n" + s);
+                    + (alive ? " within " + timeout.toSeconds() + " s" : " before its output ended") + "\n" + s);
         }
     }
 
@@ -168,7 +243,15 @@ final class JhyveProcess implements AutoCloseable {
     /** A test that failed half-way must not leave a guest running. */
     @Override
     public void close() {
-        if (process.isAlive()) process.destroyForcibly();
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (!process.isAlive()) removeVmmDir(ownVmmDir);
     }
 
     /** Reads one stream to its end on its own thread, keeping the text and waking waiters per line. */

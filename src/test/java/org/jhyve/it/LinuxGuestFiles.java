@@ -1,0 +1,122 @@
+package org.jhyve.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A stock Debian kernel and a busybox initramfs for the Linux test group. The kernel package is
+ * fetched once with apt-get download and unpacked with dpkg-deb into ~/.cache/jhyve/linux; the
+ * initramfs is built at test time from the host's busybox-static.
+ */
+final class LinuxGuestFiles {
+    static final Path CACHE = Path.of(System.getProperty("user.home"), ".cache", "jhyve", "linux");
+    static final String META_PACKAGE = "linux-image-cloud-amd64";
+    static final String READY = "jhyve-linux: ready";
+
+    /** The /init the guest runs: mounts, loads the power-button drivers, starts acpid, then a shell on the console. */
+    static final String INIT = """
+            #!/bin/busybox sh
+            /bin/busybox --install -s /bin
+            mkdir -p /proc /sys /dev /etc /tmp
+            mount -t proc proc /proc
+            mount -t sysfs sysfs /sys
+            mount -t devtmpfs devtmpfs /dev
+            insmod /lib/evdev.ko 2>/dev/null
+            insmod /lib/button.ko 2>/dev/null
+            mkdir -p /etc/acpi/PWRF
+            printf '#!/bin/sh\\necho jhyve-linux: power button\\npoweroff -f\\n' > /etc/acpi/PWRF/00000080
+            chmod +x /etc/acpi/PWRF/00000080
+            acpid
+            echo "jhyve-linux: ready"
+            exec setsid cttyhack sh
+            """;
+
+    private LinuxGuestFiles() {}
+
+    /** The kernel (vmlinuz), downloaded and unpacked on first use. */
+    static Path kernel() {
+        Path tree = unpacked();
+        try (Stream<Path> s = Files.list(tree.resolve("boot"))) {
+            return s.filter(p -> p.getFileName().toString().startsWith("vmlinuz-")).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no vmlinuz in " + tree.resolve("boot")));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The initramfs, rebuilt into {@code dir}. */
+    static Path initramfs(Path dir) {
+        Path busybox = Path.of("/bin/busybox");
+        if (!Files.isRegularFile(busybox)) throw new IllegalStateException("/bin/busybox is missing: apt-get install busybox-static");
+        try {
+            Cpio c = new Cpio().dir("bin").dir("lib").dir("dev").dir("proc").dir("sys").dir("etc").dir("tmp")
+                    .charDevice("dev/console", 5, 1)
+                    .file("bin/busybox", 0755, Files.readAllBytes(busybox))
+                    .symlink("bin/sh", "busybox")
+                    .file("init", 0755, INIT.getBytes(StandardCharsets.US_ASCII));
+            for (String m : List.of("drivers/input/evdev.ko", "drivers/acpi/button.ko")) {
+                Path ko = module(m);
+                if (ko != null) c.file("lib/" + ko.getFileName(), 0644, Files.readAllBytes(ko));
+            }
+            Path out = dir.resolve("initramfs.cpio");
+            Files.write(out, c.finish());
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Path module(String rel) throws IOException {
+        try (Stream<Path> s = Files.list(unpacked().resolve("lib/modules"))) {
+            for (Path v : s.toList()) {
+                Path p = v.resolve("kernel").resolve(rel);
+                if (Files.isRegularFile(p)) return p;
+            }
+        }
+        return null;
+    }
+
+    private static synchronized Path unpacked() {
+        Path tree = CACHE.resolve("x");
+        if (Files.isDirectory(tree.resolve("boot"))) return tree;
+        try {
+            Files.createDirectories(CACHE);
+            String deps = run(CACHE, "apt-cache", "depends", META_PACKAGE);
+            String pkg = deps.lines().map(String::strip).filter(l -> l.startsWith("Depends: linux-image-"))
+                    .map(l -> l.substring("Depends: ".length())).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("apt-cache depends " + META_PACKAGE + " names no kernel:\n" + deps));
+            run(CACHE, "apt-get", "download", pkg);
+            Path deb;
+            try (Stream<Path> s = Files.list(CACHE)) {
+                deb = s.filter(p -> p.getFileName().toString().startsWith(pkg + "_")).findFirst()
+                        .orElseThrow(() -> new IllegalStateException("apt-get download " + pkg + " left no .deb in " + CACHE));
+            }
+            run(CACHE, "dpkg-deb", "-x", deb.toString(), tree.toString());
+            return tree;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String run(Path dir, String... cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                throw new IllegalStateException(String.join(" ", cmd) + " failed:\n" + out);
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted: " + String.join(" ", cmd));
+        }
+    }
+}

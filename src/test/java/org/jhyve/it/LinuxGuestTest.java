@@ -1,0 +1,109 @@
+package org.jhyve.it;
+
+import org.jhyve.KvmAvailable;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A stock Debian kernel (linux-image-cloud-amd64) with a busybox initramfs, booted the way a
+ * bhyve user boots: jhyveload, then jhyve with the standard devices and COM1 on stdio. Opt-in
+ * (mvn test -Pslow): on this project's machines guest kernel mode is emulated and a boot takes
+ * minutes. Each test boots once and ends the guest one way.
+ */
+@Tag("linux")
+class LinuxGuestTest {
+    static final Duration BOOT = Duration.ofMinutes(Long.getLong("jhyve.linux.boot.minutes", 40));
+    static final Duration COMMAND = Duration.ofMinutes(5);
+    static final String MEM = "512M";
+    /** noxsave: this machine's KVM emulator cannot run XRSTOR in guest kernel mode. */
+    static final String CMDLINE = System.getProperty("jhyve.linux.cmdline",
+            "console=ttyS0 noxsave cryptomgr.notests i8042.noaux rdinit=/init");
+
+    static Path kernel, initramfs;
+
+    @BeforeAll
+    static void files(@TempDir Path dir) {
+        KvmAvailable.require();
+        kernel = LinuxGuestFiles.kernel();
+        initramfs = LinuxGuestFiles.initramfs(dir);
+    }
+
+    static JhyveProcess boot(String vm) {
+        NamedVmTest.ctl("--vm=" + vm, "--destroy");
+        JhyveProcess.Result load = JhyveProcess.runProgram(NamedVmTest.LOAD, "-m", MEM, "-k", kernel.toString(),
+                "-i", initramfs.toString(), "-c", CMDLINE, vm);
+        assertEquals(0, load.exitCode(), load.describe());
+        long t0 = System.nanoTime();
+        JhyveProcess p = JhyveProcess.start(org.jhyve.cli.Jhyve.class.getName(), List.of("-c", "2", "-m", MEM, "-s", "0,hostbridge", "-s", "1,lpc",
+                "-l", "com1,stdio", vm));
+        p.awaitStdout(l -> l.contains(LinuxGuestFiles.READY), BOOT, "the initramfs's ready line");
+        System.err.printf("jhyve-linux: %s booted to the shell in %.1f s%n", vm, (System.nanoTime() - t0) / 1e9);
+        return p;
+    }
+
+    /** Types a command whose output is one line "@@key=value" and returns the value. */
+    static String ask(JhyveProcess p, String key, String shellExpr) {
+        p.type("echo \"@@" + key + "=" + shellExpr + "\"\n");
+        Pattern line = Pattern.compile("@@" + Pattern.quote(key) + "=([^$\"]*)\r?$");
+        p.awaitStdout(l -> line.matcher(l).find(), COMMAND, "the answer to " + key);
+        String found = null;
+        for (String l : p.stdoutSoFar().lines().toList()) {
+            Matcher m = line.matcher(l);
+            if (m.find()) found = m.group(1).strip();
+        }
+        return found;
+    }
+
+    @Test
+    void seesCpusMemoryPciAndAcpiThenPowerOffForcedExitsOne() {
+        try (JhyveProcess p = boot("linux1")) {
+            assertEquals("0-1", ask(p, "online", "$(cat /sys/devices/system/cpu/online)"), "all vCPUs online");
+            assertEquals("2", ask(p, "cpus", "$(grep -c ^processor /proc/cpuinfo)"));
+            long kb = Long.parseLong(ask(p, "memkb", "$(sed -n 's/^MemTotal: *\\([0-9]*\\) kB/\\1/p' /proc/meminfo)"));
+            assertTrue(kb > 400 * 1024 && kb <= 512 * 1024, "MemTotal " + kb + " kB for -m 512M");
+            List<String> pci = List.of(ask(p, "pci", "$(ls /sys/bus/pci/devices | tr '\\n' ' ')").split(" "));
+            assertTrue(pci.containsAll(List.of("0000:00:00.0", "0000:00:01.0")), "PCI devices " + pci);
+            List<String> acpi = new ArrayList<>(List.of(ask(p, "acpi", "$(ls /sys/firmware/acpi/tables | tr '\\n' ' ')").split(" ")));
+            assertTrue(acpi.containsAll(List.of("APIC", "DSDT", "FACP", "FACS", "MCFG")), "ACPI tables " + acpi);
+            p.type("poweroff -f\n");
+            JhyveProcess.Result r = p.await(COMMAND);
+            assertEquals(1, r.exitCode(), "poweroff -f\n" + tail(r));
+        }
+    }
+
+    @Test
+    void rebootForcedExitsZero() {
+        try (JhyveProcess p = boot("linux2")) {
+            p.type("reboot -f\n");
+            JhyveProcess.Result r = p.await(COMMAND);
+            assertEquals(0, r.exitCode(), "reboot -f\n" + tail(r));
+        }
+    }
+
+    @Test
+    void sigtermPressesThePowerButtonAndAcpidPowersOff() {
+        try (JhyveProcess p = boot("linux3")) {
+            p.sigterm();
+            p.awaitStdout(l -> l.contains("jhyve-linux: power button"), COMMAND, "acpid's power button action");
+            JhyveProcess.Result r = p.await(COMMAND);
+            assertEquals(1, r.exitCode(), "SIGTERM\n" + tail(r));
+        }
+    }
+
+    private static String tail(JhyveProcess.Result r) {
+        String d = r.describe();
+        return d.length() > 6000 ? d.substring(d.length() - 6000) : d;
+    }
+}
