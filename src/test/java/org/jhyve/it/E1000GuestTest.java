@@ -22,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.*;
 @Tag("kvm")
 class E1000GuestTest {
     static final String MAC = "58:9c:fc:00:00:01";
+    static final java.util.concurrent.atomic.AtomicInteger RUNS = new java.util.concurrent.atomic.AtomicInteger();
 
     /** jhyve's command inside ns, as JhyveProcess runs it. */
     static List<String> jhyve(NetNamespace ns, List<String> args) {
@@ -36,7 +37,9 @@ class E1000GuestTest {
     static List<String> guest(String cmdline, String... devices) {
         List<String> a = new ArrayList<>(List.of("-s", "0,hostbridge", "-s", "1,lpc", "-l", "com1,stdio"));
         a.addAll(List.of(devices));
-        a.addAll(List.of("-o", "jhyve.kernel=" + TestGuest.kernel(), "-o", "jhyve.cmdline=" + cmdline, "it"));
+        a.addAll(List.of("-o", "jhyve.kernel=" + TestGuest.kernel(), "-o", "jhyve.cmdline=" + cmdline,
+                // a fresh VM name per run: a run the test kills leaves its home behind (as a crashed jhyve would)
+                "e1000-" + ProcessHandle.current().pid() + "-" + RUNS.incrementAndGet()));
         return a;
     }
 
