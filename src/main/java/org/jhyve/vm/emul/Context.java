@@ -41,6 +41,29 @@ record Context(CpuState cpu, Mmu mmu, Insn insn, Decoder.CodeMode mode) {
         return (s.base() + ea) & 0xFFFF_FFFFL;
     }
 
+    /** The r/m operand of {@code size} bytes (2, 4 or 8): a register, or memory through the page tables. */
+    long readRm(int size) {
+        if (insn.rm() >= 0) return mask(cpu.gpr(insn.rm()), size);
+        long la = linear(size, false);
+        byte[] b = mmu.read(la, size, Mmu.Access.READ, mmu.programMode());
+        long v = 0;
+        for (int i = size - 1; i >= 0; i--) v = v << 8 | (b[i] & 0xFF);
+        return v;
+    }
+
+    /** Writes a general register as x86 does: 32-bit results zero-extend, 16-bit ones merge. */
+    void writeReg(int reg, int size, long value) {
+        long v = switch (size) {
+            case 8 -> value;
+            case 4 -> value & 0xFFFF_FFFFL;
+            case 2 -> (cpu.gpr(reg) & ~0xFFFFL) | (value & 0xFFFF);
+            default -> throw new IllegalArgumentException("operand size " + size);
+        };
+        cpu.setGpr(reg, v);
+    }
+
+    static long mask(long v, int size) { return size == 8 ? v : v & ((1L << (8 * size)) - 1); }
+
     boolean canonical(long la) {
         int bits = (cpu.cr4() & Regs.CR4_LA57) != 0 ? 57 : 48;
         return la << (64 - bits) >> (64 - bits) == la;

@@ -47,6 +47,10 @@ public final class Decoder {
             int c;
             while (true) {
                 c = next();
+                if (mode == CodeMode.BITS64 && (c & 0xF0) == 0x40) {
+                    rex = c;
+                    continue;
+                }
                 switch (c) {
                     case 0xF0 -> lock = true;
                     case 0xF2 -> { repne = true; rep = false; }
@@ -63,11 +67,7 @@ public final class Decoder {
                 }
                 if (c != 0xF0 && c != 0xF2 && c != 0xF3 && c != 0x66 && c != 0x67 && c != 0x26 && c != 0x2E
                         && c != 0x36 && c != 0x3E && c != 0x64 && c != 0x65) break;
-                rex = 0; // a legacy prefix after REX cancels the REX
-            }
-            if (mode == CodeMode.BITS64 && (c & 0xF0) == 0x40) {
-                rex = c;
-                c = next();
+                rex = 0; // REX counts only right before the opcode
             }
             int map = 1;
             int opcode = c;
@@ -145,7 +145,8 @@ public final class Decoder {
             };
         }
         return switch (opcode) {
-            case 0xAE, 0xC7 -> new Shape(true, 0); // group 15 (XSAVE family), group 9 (CMPXCHG8B/16B, XRSTORS...)
+            case 0xAE, 0xC7 -> new Shape(true, 0);
+            case 0xB8, 0xBC, 0xBD -> new Shape(true, 0); // POPCNT, TZCNT, LZCNT (with F3) // group 15 (XSAVE family), group 9 (CMPXCHG8B/16B, XRSTORS...)
             default -> null;
         };
     }
