@@ -1,5 +1,5 @@
-# INT3, INT n (interrupt gate, trap gate, IST stack) and a not-present gate (#NP) in 64-bit
-# ring 0. Each handler records its frame; RESULT+0x800.. holds the expected return addresses.
+# INT3, INT n (interrupt gate, trap gate, IST stack) and a gate of the wrong type (#GP) in
+# 64-bit ring 0. Each handler records its frame; RESULT+0x800.. holds the expected return addresses.
 .include "common.inc"
 .text
 .globl _start
@@ -8,8 +8,8 @@ _start:
     gate 0x40, h_40
     gate 0x41, h_41, 0x8f00
     gate 0x42, h_42, 0x8e00, 1
-    gate 11, h_np
-    mov qword ptr [IDT + 0x43 * 16 + 4], 0      # vector 0x43: not present
+    gate 13, h_gp
+    gate 0x43, h_40, 0x8c00                     # vector 0x43: a call gate, invalid in the IDT
     sti
     lea rax, [rip + r_bp]
     mov [RESULT + 0x800], rax
@@ -47,7 +47,7 @@ h_41:
 h_42:
     frame RESULT + 0x0c0
     iretq
-h_np:                                   # #NP pushes an error code; skip the 2-byte INT
+h_gp:                                   # #GP pushes an error code; skip the 2-byte INT
     frame RESULT + 0x100, 8
     push rax
     mov rax, [rsp + 8]
