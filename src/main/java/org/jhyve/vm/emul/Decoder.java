@@ -145,6 +145,7 @@ public final class Decoder {
             };
         }
         return switch (opcode) {
+            case 0x01 -> new Shape(true, 0);             // group 7 (CLAC, STAC)
             case 0xAE, 0xC7 -> new Shape(true, 0);
             case 0xB8, 0xBC, 0xBD -> new Shape(true, 0); // POPCNT, TZCNT, LZCNT (with F3) // group 15 (XSAVE family), group 9 (CMPXCHG8B/16B, XRSTORS...)
             default -> null;

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
+/** POPCNT/LZCNT/TZCNT and CLAC/STAC: the small instructions a Debian kernel boot needs here. */
 class BitCountTest {
     private final FakeCpu cpu = new FakeCpu();
     private final GuestMemory mem = FakeCpu.ram();
@@ -58,6 +59,20 @@ class BitCountTest {
         run(0xF3, 0x0F, 0xBC, 0xC3);
         assertEquals(32, cpu.gpr[CpuState.RAX]);
         assertEquals(Regs.RFLAGS_CF, cpu.rflags & (Regs.RFLAGS_CF | Regs.RFLAGS_ZF));
+    }
+
+    @Test
+    void clacAndStacInRingZeroOnly() {
+        run(0x0F, 0x01, 0xCB);
+        assertEquals(Regs.RFLAGS_AC, cpu.rflags & Regs.RFLAGS_AC);
+        assertEquals(0x10003, cpu.rip);
+        run(0x0F, 0x01, 0xCA);
+        assertEquals(0, cpu.rflags & Regs.RFLAGS_AC);
+        cpu.segs.put(SegReg.SS, Segment.flatData(0x2B, 3));
+        FakeCpu.pageFlags(mem, cpu.rip, 7);
+        run(0x0F, 0x01, 0xCB);
+        assertEquals(Fault.ud(), cpu.raised);
+        assertInstanceOf(Emulator.Refused.class, emu.emulate(cpu, mem, new byte[] {0x0F, 0x01, (byte) 0xF9}), "rdtscp is not ours");
     }
 
     @Test
