@@ -140,6 +140,7 @@ public final class Decoder {
         if (map == 1) {
             return switch (opcode) {
                 case 0xCC, 0xCE, 0xF1 -> new Shape(false, 0); // INT3, INTO, INT1
+                case 0x9B -> new Shape(false, 0);             // FWAIT
                 case 0xCD -> new Shape(false, 1);             // INT imm8
                 default -> null;
             };

@@ -56,7 +56,7 @@ public final class Emulator {
 
     private String execute(Context c) {
         Insn i = c.insn();
-        if (i.map() == 1) return SoftwareInterrupt.execute(c);
+        if (i.map() == 1) return i.opcode() == 0x9B ? Fwait.execute(c) : SoftwareInterrupt.execute(c);
         if (i.opcode() == 0x01 && (i.modrm() == 0xCA || i.modrm() == 0xCB)) return AccessFlag.execute(c);
         if (i.opcode() == 0xB8 || i.opcode() == 0xBC || i.opcode() == 0xBD) return BitCount.execute(c);
         if (i.opcode() == 0xC7) {

@@ -6,7 +6,7 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
-/** POPCNT/LZCNT/TZCNT and CLAC/STAC: the small instructions a Debian kernel boot needs here. */
+/** POPCNT/LZCNT/TZCNT, CLAC/STAC and FWAIT: the small instructions a Debian kernel boot needs here. */
 class BitCountTest {
     private final FakeCpu cpu = new FakeCpu();
     private final GuestMemory mem = FakeCpu.ram();
@@ -73,6 +73,20 @@ class BitCountTest {
         run(0x0F, 0x01, 0xCB);
         assertEquals(Fault.ud(), cpu.raised);
         assertInstanceOf(Emulator.Refused.class, emu.emulate(cpu, mem, new byte[] {0x0F, 0x01, (byte) 0xF9}), "rdtscp is not ours");
+    }
+
+    @Test
+    void fwaitChecksTsAndPendingX87Exceptions() {
+        run(0x9B);
+        assertEquals(0x10001, cpu.rip);
+        cpu.xsave[2] = 0x01; // FSW.IE pending...
+        cpu.xsave[0] = 0x7E; // ...and unmasked in FCW
+        run(0x9B);
+        assertEquals(16, cpu.raised.vector());
+        cpu.raised = null;
+        cpu.cr0 |= Regs.CR0_TS; // MP is set in the fake's CR0
+        run(0x9B);
+        assertEquals(Fault.NM, cpu.raised.vector());
     }
 
     @Test
