@@ -17,7 +17,12 @@ public final class KvmVcpu implements AutoCloseable {
             GET_SREGS = Kvm.ior(0x83, 312), SET_SREGS = Kvm.iow(0x84, 312), GET_MSRS = Kvm.iowr(0x88, 8),
             SET_MSRS = Kvm.iow(0x89, 8), SET_CPUID2 = Kvm.iow(0x90, 8), GET_MP_STATE = Kvm.ior(0x98, 4),
             SET_MP_STATE = Kvm.iow(0x99, 4), NMI = Kvm.io(0x9a), GET_VCPU_EVENTS = Kvm.ior(0x9f, 64),
-            SET_VCPU_EVENTS = Kvm.iow(0xa0, 64), GET_LAPIC = Kvm.ior(0x8e, 1024), SET_LAPIC = Kvm.iow(0x8f, 1024);
+            SET_VCPU_EVENTS = Kvm.iow(0xa0, 64), GET_LAPIC = Kvm.ior(0x8e, 1024), SET_LAPIC = Kvm.iow(0x8f, 1024),
+            GET_XSAVE = Kvm.ior(0xa4, 4096), SET_XSAVE = Kvm.iow(0xa5, 4096), GET_XCRS = Kvm.ior(0xa6, 392),
+            SET_XCRS = Kvm.iow(0xa7, 392);
+
+    /** Size of struct kvm_xsave: the standard-format XSAVE area (legacy, header, components). */
+    public static final int XSAVE_SIZE = 4096;
 
     // struct kvm_run offsets (linux/kvm.h); the exit union starts at 32.
     public static final long RUN_IMMEDIATE_EXIT = 1, RUN_EXIT_REASON = 8, RUN_IF_FLAG = 13, RUN_EXIT = 32;
@@ -147,6 +152,49 @@ public final class KvmVcpu implements AutoCloseable {
 
     public void setEvents(MemorySegment e) {
         Libc.ioctl(fd, SET_VCPU_EVENTS, e, "KVM_SET_VCPU_EVENTS vcpu " + id);
+    }
+
+    /** KVM_GET_XSAVE: the vCPU's extended state in standard (non-compacted) XSAVE format. */
+    public byte[] getXsave() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment x = a.allocate(XSAVE_SIZE, 64);
+            Libc.ioctl(fd, GET_XSAVE, x, "KVM_GET_XSAVE vcpu " + id);
+            return x.toArray(JAVA_BYTE);
+        }
+    }
+
+    /** KVM_SET_XSAVE with a 4096-byte standard-format area. */
+    public void setXsave(byte[] area) {
+        if (area.length != XSAVE_SIZE) throw new IllegalArgumentException("kvm_xsave is " + XSAVE_SIZE + " bytes, got " + area.length);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment x = a.allocate(XSAVE_SIZE, 64);
+            MemorySegment.copy(area, 0, x, JAVA_BYTE, 0, XSAVE_SIZE);
+            Libc.ioctl(fd, SET_XSAVE, x, "KVM_SET_XSAVE vcpu " + id);
+        }
+    }
+
+    /** KVM_GET_XCRS: the value of extended control register {@code index} (0 = XCR0), or -1 when KVM has none. */
+    public long getXcr(int index) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment x = a.allocate(392, 8);
+            Libc.ioctl(fd, GET_XCRS, x, "KVM_GET_XCRS vcpu " + id);
+            int n = Math.min(x.get(JAVA_INT, 0), 16);
+            for (int i = 0; i < n; i++) {
+                if (x.get(JAVA_INT, 8 + 16L * i) == index) return x.get(JAVA_LONG, 16 + 16L * i);
+            }
+            return -1;
+        }
+    }
+
+    /** KVM_SET_XCRS for one extended control register. */
+    public void setXcr(int index, long value) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment x = a.allocate(392, 8);
+            x.set(JAVA_INT, 0, 1);
+            x.set(JAVA_INT, 8, index);
+            x.set(JAVA_LONG, 16, value);
+            Libc.ioctl(fd, SET_XCRS, x, String.format("KVM_SET_XCRS xcr%d=0x%x vcpu %d", index, value, id));
+        }
     }
 
     @Override

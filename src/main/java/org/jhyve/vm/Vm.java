@@ -230,22 +230,40 @@ public final class Vm implements VmControl, AutoCloseable {
         fail("vcpu " + v.id() + ": unexpected HLT exit", null);
     }
 
-    /** KVM could not emulate an instruction: report its bytes and where it was. */
+    private volatile org.jhyve.vm.emul.Emulator emulator;
+
+    /**
+     * KVM could not emulate an instruction: jhyve's own emulator (org.jhyve.vm.emul) carries it
+     * out when it can; otherwise the VM ends (status 4) with the instruction bytes and RIP.
+     */
     void onInternalError(Vcpu v, MemorySegment run) {
         long e = KvmVcpu.RUN_EXIT;
         int suberror = run.get(JAVA_INT, e);
-        long rip = v.kvm().getRegs().get(JAVA_LONG, 128);
-        String detail = "";
+        byte[] bytes = new byte[0];
         int ndata = run.get(JAVA_INT, e + 4);
         if (suberror == 1 && ndata >= 2) { // KVM_INTERNAL_ERROR_EMULATION with instruction bytes
             long flags = run.get(JAVA_LONG, e + 8);
             if ((flags & 1) != 0) {
-                int n = Math.min(run.get(JAVA_BYTE, e + 16), 15);
-                detail = ", instruction bytes " + HexFormat.ofDelimiter(" ").formatHex(run.asSlice(e + 17, n).toArray(JAVA_BYTE));
+                int n = Math.min(run.get(JAVA_BYTE, e + 16) & 0xFF, 15);
+                bytes = run.asSlice(e + 17, n).toArray(JAVA_BYTE);
             }
         }
-        fail(String.format("vcpu %d: KVM internal error %d (%s) at rip 0x%x%s", v.id(), suberror,
-                suberror == 1 ? "emulation failure" : "see linux/kvm.h", rip, detail), null);
+        String why = "";
+        if (suberror == 1) {
+            if (emulator == null) emulator = new org.jhyve.vm.emul.Emulator(org.jhyve.vm.emul.XsaveLayout.fromCpuid(kvm.supportedCpuid()));
+            var state = new org.jhyve.vm.emul.KvmCpuState(v.kvm());
+            try {
+                var result = emulator.emulate(state, memory, bytes);
+                if (result instanceof org.jhyve.vm.emul.Emulator.Done) return;
+                why = ": " + ((org.jhyve.vm.emul.Emulator.Refused) result).why();
+            } finally {
+                state.close();
+            }
+        }
+        long rip = v.kvm().getRegs().get(JAVA_LONG, 128);
+        String detail = bytes.length == 0 ? "" : ", instruction bytes " + HexFormat.ofDelimiter(" ").formatHex(bytes);
+        fail(String.format("vcpu %d: KVM internal error %d (%s) at rip 0x%x%s%s", v.id(), suberror,
+                suberror == 1 ? "emulation failure" : "see linux/kvm.h", rip, detail, why), null);
     }
 
     @Override
