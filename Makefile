@@ -22,10 +22,12 @@ demo: build
 
 # Not quiet: Surefire's closing "Tests run: ..." line is the record CI reads.
 test: deps
+	rm -rf target/test-vmm target/test-shm
 	JAVA_HOME=$(JAVA_HOME) mvn -B --no-transfer-progress test
 
 # Opt-in slow groups (stock Linux boots): too slow for every CI run on nested KVM.
 test-slow: deps
+	rm -rf target/test-vmm target/test-shm
 	JAVA_HOME=$(JAVA_HOME) mvn -B --no-transfer-progress test -Pslow
 
 clean:

@@ -47,7 +47,7 @@ public final class Cas16 {
                 MemorySegment page = Libc.mmap(4096, Libc.PROT_READ | Libc.PROT_WRITE,
                         Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS, -1, 0, "cmpxchg16b code page");
                 MemorySegment.copy(CODE, 0, page, JAVA_BYTE, 0, CODE.length);
-                Mprotect.protect(page, Libc.PROT_READ | Libc.PROT_EXEC);
+                Libc.mprotect(page, Libc.PROT_READ | Libc.PROT_EXEC);
                 handle = Linker.nativeLinker().downcallHandle(page,
                         FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG), Linker.Option.critical(false));
             }
