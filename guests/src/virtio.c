@@ -114,7 +114,14 @@ bool virtio_find(enum virtio_type type, int index, struct vdev *d, const char *n
         else if (cfg_type == CFG_DEVICE && !d->device)
             d->device = a;
     }
-    if (d->common && d->notify_base) {
+    const char *want = opt_str("transport", NULL);
+    if (want && !streq(want, "modern") && !streq(want, "legacy"))
+        fail("cmdline: transport=%s is neither modern nor legacy", want);
+    bool force_legacy = want && streq(want, "legacy");
+    if (want && !force_legacy && !(d->common && d->notify_base))
+        fail("%s: 00:%02x.%d has no virtio 1.x capabilities (transport=modern asked for)", name,
+             d->pci.dev, d->pci.fn);
+    if (d->common && d->notify_base && !force_legacy) {
         say("virtio: %02x:%02x.%d id=1af4:%04x type=%s transport=modern common=0x%lx notify=0x%lx"
             " mult=%u device=0x%lx", 0, d->pci.dev, d->pci.fn, d->pci.device, type_name(type),
             d->common, d->notify_base, d->notify_mult, d->device);
@@ -242,7 +249,8 @@ void virtio_driver_ok(struct vdev *d)
         fail("%s: device status 0x%x after DRIVER_OK", d->name, st);
 }
 
-int vq_add(struct virtq *q, const struct vbuf *bufs, int n)
+/* Fills descriptors from the free list and publishes the head; extra flags go on every one. */
+static int add_chain(struct virtq *q, const struct vbuf *bufs, int n, u16 extra)
 {
     if (n <= 0 || n > q->nfree)
         return -1;
@@ -251,7 +259,7 @@ int vq_add(struct virtq *q, const struct vbuf *bufs, int n)
         volatile struct vring_desc *dsc = &q->desc[i];
         dsc->addr = (u64)bufs[k].addr;
         dsc->len = bufs[k].len;
-        dsc->flags = (bufs[k].device_writes ? VRING_DESC_F_WRITE : 0) | (k + 1 < n ? VRING_DESC_F_NEXT : 0);
+        dsc->flags = extra | (bufs[k].device_writes ? VRING_DESC_F_WRITE : 0) | (k + 1 < n ? VRING_DESC_F_NEXT : 0);
         i = dsc->next;
     }
     q->free_head = i;
@@ -262,6 +270,25 @@ int vq_add(struct virtq *q, const struct vbuf *bufs, int n)
     q->avail_idx++;
     q->avail[1] = q->avail_idx;
     return head;
+}
+
+int vq_add(struct virtq *q, const struct vbuf *bufs, int n)
+{
+    return add_chain(q, bufs, n, 0);
+}
+
+int vq_add_indirect(struct virtq *q, volatile struct vring_desc *table, const struct vbuf *bufs, int n)
+{
+    if (n <= 0 || q->nfree < 1)
+        return -1;
+    for (int k = 0; k < n; k++) {
+        table[k].addr = (u64)bufs[k].addr;
+        table[k].len = bufs[k].len;
+        table[k].flags = (bufs[k].device_writes ? VRING_DESC_F_WRITE : 0) | (k + 1 < n ? VRING_DESC_F_NEXT : 0);
+        table[k].next = (u16)(k + 1 < n ? k + 1 : 0);
+    }
+    struct vbuf one = { (void *)table, 16u * (u32)n, false };
+    return add_chain(q, &one, 1, VRING_DESC_F_INDIRECT);
 }
 
 void vq_kick(struct virtq *q)

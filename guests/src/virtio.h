@@ -4,8 +4,10 @@
 #include "guest.h"
 
 #define VIRTIO_F_VERSION_1 (1UL << 32)
+#define VIRTIO_F_INDIRECT_DESC (1UL << 28)
 #define VRING_DESC_F_NEXT 1
 #define VRING_DESC_F_WRITE 2
+#define VRING_DESC_F_INDIRECT 4
 
 enum virtio_type { VIRTIO_NET = 1, VIRTIO_BLK = 2, VIRTIO_CONSOLE = 3, VIRTIO_RNG = 4 };
 
@@ -55,6 +57,9 @@ u64 vcfg64(struct vdev *d, u32 off);
 
 /* Adds a chain (device-readable buffers first); returns its head, or -1 when the ring is full. */
 int vq_add(struct virtq *q, const struct vbuf *bufs, int n);
+/* The same chain as one ring descriptor pointing at table (n entries, 16-byte aligned DMA
+   memory the caller keeps until the completion); needs VIRTIO_F_INDIRECT_DESC. */
+int vq_add_indirect(struct virtq *q, volatile struct vring_desc *table, const struct vbuf *bufs, int n);
 void vq_kick(struct virtq *q);
 /* Takes one completed chain if there is one: its head and the bytes the device wrote. */
 bool vq_poll(struct virtq *q, u32 *head, u32 *len);

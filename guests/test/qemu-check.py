@@ -196,7 +196,7 @@ CASES = [
      "shutdown", [], None, None),
     ("microvm-virtio-blk", MICROVM, "virtio-blk",
      [r"^virtio: 00:01\.0 id=1af4:10(01|42) type=blk transport=modern ",
-      r"^virtio-blk: capacity=131072 sectors \(64 MiB\) queue_size=256 .* flush=1 discard=1 write_zeroes=1$",
+      r"^virtio-blk: capacity=131072 sectors \(64 MiB\) queue_size=256 indirect=1 .* flush=1 discard=1 write_zeroes=1$",
       r"^virtio-blk: get-id status=ok id=jhyvedisk$", r"^virtio-blk: write sector=0 count=16 status=ok$",
       r"^virtio-blk: flush status=ok$", r"^virtio-blk: read sector=0 count=16 verify=ok$",
       r"^virtio-blk: write-zeroes sector=4 count=4 status=ok verify=ok$",
