@@ -208,7 +208,7 @@ CASES = [
       r"^virtio-blk: ok$"], "shutdown", blk_args(",disable-legacy=on"), None, None, {"disk": 1 << 20}),
     ("q35-virtio-blk-legacy", Q35, "virtio-blk",
      [r"^virtio: 00:\w\w\.0 id=1af4:1001 type=blk transport=legacy io=0x[0-9a-f]+$",
-      r"^virtio-blk: features offered=0x[0-9a-f]+ accepted=0x6244$",
+      r"^virtio-blk: features offered=0x[0-9a-f]+ accepted=0x10006244$",
       r"^virtio-blk: get-id status=ok id=jhyvedisk$", r"^virtio-blk: read sector=0 count=16 verify=ok$",
       r"^virtio-blk: ok$"], "shutdown", blk_args(",disable-modern=on"), None, None, {"disk": 1 << 20}),
     ("microvm-blk-bench", MICROVM, "blk-bench ms=50 mib=8",
