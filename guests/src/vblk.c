@@ -136,6 +136,7 @@ static u64 blk_check(u64 unused)
             if (wbuf[i] != rbuf[i])
                 fail("virtio-blk: byte %u changed after a refused write: 0x%02x, was 0x%02x", i, wbuf[i], rbuf[i]);
         say("virtio-blk: read-only sectors unchanged");
+        virtio_irq_report(&dev);
         say("virtio-blk: ok");
         return 0;
     }
@@ -178,6 +179,7 @@ static u64 blk_check(u64 unused)
     if (st != 1)
         fail("virtio-blk: a read at sector %lu (the capacity) returned status %u, expected 1 (ioerr)",
              capacity, st);
+    virtio_irq_report(&dev);
     say("virtio-blk: ok");
     return 0;
 }

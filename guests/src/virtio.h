@@ -35,7 +35,12 @@ struct vdev {
     u64 offered, features;
     bool legacy;                   /* virtio 0.9.5 I/O BAR transport (bhyve's) */
     u16 io;                        /* legacy: BAR0 port base */
+    u16 cfg_off;                   /* legacy: device configuration offset (20, 24 with MSI-X on) */
+    u8 irq;                        /* IRQ_POLL, IRQ_MSIX or IRQ_MSI (option irq=) */
 };
+
+enum { IRQ_POLL, IRQ_MSIX, IRQ_MSI };
+#define VIRTIO_IRQ_VECTOR 0x51
 
 /* Finds the index-th virtio function of this type on bus 0 (modern 0x1040+type or transitional
    ID), enables it and maps its capabilities; false if there is none. Without virtio 1.x
@@ -48,6 +53,9 @@ u16 virtio_num_queues(struct vdev *d);
 /* Sets up queue `index` with at most max_size entries; returns the size used. */
 u16 virtio_queue(struct vdev *d, struct virtq *q, u16 index, u16 max_size);
 void virtio_driver_ok(struct vdev *d);
+/* With irq=msix|msi: prints whether the interrupt vector is pending in the local APIC's IRR
+   (interrupts stay disabled, so a delivered message waits there) and fails if it is not. */
+void virtio_irq_report(struct vdev *d);
 void virtio_reset(struct vdev *d);
 
 u8 vcfg8(struct vdev *d, u32 off);
