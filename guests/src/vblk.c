@@ -21,7 +21,7 @@
 #define TIMEOUT_MS 10000
 
 struct req_hdr { u32 type, reserved; u64 sector; };
-struct slot { struct req_hdr hdr; u8 status; u8 pad[7]; };
+struct slot { struct vring_desc table[3]; struct req_hdr hdr; u8 status; u8 pad[15]; };
 
 static struct vdev dev;
 static struct virtq q;
@@ -40,17 +40,21 @@ static void blk_open(void)
 {
     if (!virtio_find(VIRTIO_BLK, (int)opt_u64("index", 0), &dev, "virtio-blk"))
         fail("virtio-blk: no virtio block device (1af4:1042 or 1af4:1001) on bus 0");
-    virtio_negotiate(&dev, F_SIZE_MAX | F_SEG_MAX | F_RO | F_BLK_SIZE | F_FLUSH | F_DISCARD | F_WRITE_ZEROES);
+    virtio_negotiate(&dev, F_SIZE_MAX | F_SEG_MAX | F_RO | F_BLK_SIZE | F_FLUSH | F_DISCARD | F_WRITE_ZEROES
+                     | VIRTIO_F_INDIRECT_DESC);
     u16 size = virtio_queue(&dev, &q, 0, 256);
     virtio_driver_ok(&dev);
-    nslots = size / 3 < MAX_SLOTS ? size / 3 : MAX_SLOTS;
+    /* with indirect descriptors a request takes one ring entry, else three */
+    int per = dev.features & VIRTIO_F_INDIRECT_DESC ? 1 : 3;
+    nslots = size / per < MAX_SLOTS ? size / per : MAX_SLOTS;
     if (nslots < 1)
         fail("virtio-blk: queue size %u is below 3 descriptors", size);
     slots = dma_alloc(sizeof(struct slot) * MAX_SLOTS, 64);
     capacity = vcfg64(&dev, 0);
     size_max = dev.features & F_SIZE_MAX ? vcfg32(&dev, 8) : 0;
-    say("virtio-blk: capacity=%lu sectors (%lu MiB) queue_size=%u size_max=%u seg_max=%u blk_size=%u"
-        " ro=%d flush=%d discard=%d write_zeroes=%d", capacity, capacity >> 11, size,
+    say("virtio-blk: capacity=%lu sectors (%lu MiB) queue_size=%u indirect=%d size_max=%u seg_max=%u"
+        " blk_size=%u ro=%d flush=%d discard=%d write_zeroes=%d", capacity, capacity >> 11, size,
+        !!(dev.features & VIRTIO_F_INDIRECT_DESC),
         size_max, dev.features & F_SEG_MAX ? vcfg32(&dev, 12) : 0,
         dev.features & F_BLK_SIZE ? vcfg32(&dev, 20) : 512, !!(dev.features & F_RO),
         !!(dev.features & F_FLUSH), !!(dev.features & F_DISCARD), !!(dev.features & F_WRITE_ZEROES));
@@ -67,7 +71,7 @@ static void submit(int s, u32 type, u64 sector, void *data, u32 len, bool device
     if (len)
         b[n++] = (struct vbuf){ data, len, device_writes };
     b[n++] = (struct vbuf){ &sl->status, 1, true };
-    int head = vq_add(&q, b, n);
+    int head = dev.features & VIRTIO_F_INDIRECT_DESC ? vq_add_indirect(&q, sl->table, b, n) : vq_add(&q, b, n);
     if (head < 0)
         fail("virtio-blk: ring full with slot %d", s);
     slot_of_head[head] = (u16)s;
@@ -119,7 +123,20 @@ static u64 blk_check(u64 unused)
     u8 *wbuf = dma_alloc(count * 512, 4096), *rbuf = dma_alloc(count * 512, 4096);
     if (dev.features & F_RO) {
         check_ok(sync_req(T_IN, base, rbuf, count * 512, true), "read");
-        say("virtio-blk: read sector=%lu count=%u status=ok (read-only device: no writes)", base, count);
+        say("virtio-blk: read sector=%lu count=%u status=ok (read-only device)", base, count);
+        /* a write must be refused with IOERR and leave the sectors as they were */
+        for (u32 i = 0; i < count * 512; i++)
+            wbuf[i] = (u8)~rbuf[i];
+        st = sync_req(T_OUT, base, wbuf, count * 512, false);
+        say("virtio-blk: write on read-only device sector=%lu status=%s", base, status_name(st));
+        if (st != 1)
+            fail("virtio-blk: a write to the read-only device returned status %u, expected 1 (ioerr)", st);
+        check_ok(sync_req(T_IN, base, wbuf, count * 512, true), "read after the refused write");
+        for (u32 i = 0; i < count * 512; i++)
+            if (wbuf[i] != rbuf[i])
+                fail("virtio-blk: byte %u changed after a refused write: 0x%02x, was 0x%02x", i, wbuf[i], rbuf[i]);
+        say("virtio-blk: read-only sectors unchanged");
+        virtio_irq_report(&dev);
         say("virtio-blk: ok");
         return 0;
     }
@@ -162,6 +179,7 @@ static u64 blk_check(u64 unused)
     if (st != 1)
         fail("virtio-blk: a read at sector %lu (the capacity) returned status %u, expected 1 (ioerr)",
              capacity, st);
+    virtio_irq_report(&dev);
     say("virtio-blk: ok");
     return 0;
 }

@@ -44,19 +44,28 @@ static void w64(u64 a, u64 v) { mmio_write32(a, (u32)v); mmio_write32(a + 4, (u3
 #define L_QUEUE_SEL 14
 #define L_QUEUE_NOTIFY 16
 #define L_STATUS 18
+#define L_QUEUE_VECTOR 22
 #define L_CONFIG 20
+#define L_CONFIG_MSIX 24
+
+#define CAP_MSI 0x05
+#define CAP_MSIX 0x11
+#define LAPIC_BASE 0xFEE00000UL
+#define LAPIC_ID 0x20
+#define LAPIC_SVR 0xF0
+#define LAPIC_IRR 0x200
 
 u8 vcfg8(struct vdev *d, u32 off)
 {
-    return d->legacy ? inb(d->io + L_CONFIG + off) : mmio_read8(d->device + off);
+    return d->legacy ? inb(d->io + d->cfg_off + off) : mmio_read8(d->device + off);
 }
 u16 vcfg16(struct vdev *d, u32 off)
 {
-    return d->legacy ? inw(d->io + L_CONFIG + off) : r16(d->device + off);
+    return d->legacy ? inw(d->io + d->cfg_off + off) : r16(d->device + off);
 }
 u32 vcfg32(struct vdev *d, u32 off)
 {
-    return d->legacy ? inl(d->io + L_CONFIG + off) : mmio_read32(d->device + off);
+    return d->legacy ? inl(d->io + d->cfg_off + off) : mmio_read32(d->device + off);
 }
 
 static u8 get_status(struct vdev *d)
@@ -114,7 +123,14 @@ bool virtio_find(enum virtio_type type, int index, struct vdev *d, const char *n
         else if (cfg_type == CFG_DEVICE && !d->device)
             d->device = a;
     }
-    if (d->common && d->notify_base) {
+    const char *want = opt_str("transport", NULL);
+    if (want && !streq(want, "modern") && !streq(want, "legacy"))
+        fail("cmdline: transport=%s is neither modern nor legacy", want);
+    bool force_legacy = want && streq(want, "legacy");
+    if (want && !force_legacy && !(d->common && d->notify_base))
+        fail("%s: 00:%02x.%d has no virtio 1.x capabilities (transport=modern asked for)", name,
+             d->pci.dev, d->pci.fn);
+    if (d->common && d->notify_base && !force_legacy) {
         say("virtio: %02x:%02x.%d id=1af4:%04x type=%s transport=modern common=0x%lx notify=0x%lx"
             " mult=%u device=0x%lx", 0, d->pci.dev, d->pci.fn, d->pci.device, type_name(type),
             d->common, d->notify_base, d->notify_mult, d->device);
@@ -125,6 +141,7 @@ bool virtio_find(enum virtio_type type, int index, struct vdev *d, const char *n
              " (bar0 0x%lx)", name, d->pci.dev, d->pci.fn, d->pci.bar[0]);
     d->legacy = true;
     d->io = (u16)d->pci.bar[0];
+    d->cfg_off = L_CONFIG;
     say("virtio: %02x:%02x.%d id=1af4:%04x type=%s transport=legacy io=0x%x", 0, d->pci.dev,
         d->pci.fn, d->pci.device, type_name(type), d->io);
     return true;
@@ -139,9 +156,74 @@ void virtio_reset(struct vdev *d)
         fail("%s: device status stays 0x%x after reset", d->name, get_status(d));
 }
 
+/* irq=msix: MSI-X on, table entry 0 = a fixed interrupt VIRTIO_IRQ_VECTOR to this CPU's APIC
+   ID, every queue on entry 0. irq=msi: the MSI capability with the same message. The local APIC
+   is software-enabled so that it accepts the message into the IRR (xAPIC mode assumed: the
+   registers are read through MMIO from user mode). */
+static void irq_setup(struct vdev *d)
+{
+    const char *m = opt_str("irq", NULL);
+    if (!m)
+        return;
+    int dev = d->pci.dev, fn = d->pci.fn;
+    u32 apic = mmio_read32(LAPIC_BASE + LAPIC_ID) >> 24;
+    mmio_write32(LAPIC_BASE + LAPIC_SVR, mmio_read32(LAPIC_BASE + LAPIC_SVR) | 0x1FF);
+    u32 addr = (u32)LAPIC_BASE | apic << 12;
+    if (streq(m, "msix")) {
+        u8 p = pci_cap_next(&d->pci, 0, CAP_MSIX);
+        if (!p)
+            fail("%s: irq=msix but the function has no MSI-X capability", d->name);
+        u32 w0 = pci_cfg_read(dev, fn, p), tbl = pci_cfg_read(dev, fn, p + 4);
+        u32 bir = tbl & 7;
+        if (bir > 5 || d->pci.bar_io[bir] || !d->pci.bar[bir])
+            fail("%s: MSI-X table in bar%u, which is not an assigned memory BAR", d->name, bir);
+        u64 t = d->pci.bar[bir] + (tbl & ~7u);
+        mmio_write32(t, addr);
+        mmio_write32(t + 4, 0);
+        mmio_write32(t + 8, VIRTIO_IRQ_VECTOR);
+        mmio_write32(t + 12, 0);                            /* unmasked */
+        pci_cfg_write(dev, fn, p, (w0 & 0xFFFF) | 0x8000u << 16);   /* enable, no function mask */
+        d->irq = IRQ_MSIX;
+        if (d->legacy)
+            d->cfg_off = L_CONFIG_MSIX;
+    } else if (streq(m, "msi")) {
+        u8 p = pci_cap_next(&d->pci, 0, CAP_MSI);
+        if (!p)
+            fail("%s: irq=msi but the function has no MSI capability", d->name);
+        u32 w0 = pci_cfg_read(dev, fn, p);
+        u16 ctrl = (u16)(w0 >> 16);
+        bool is64 = ctrl & 0x80;
+        pci_cfg_write(dev, fn, p + 4, addr);
+        if (is64)
+            pci_cfg_write(dev, fn, p + 8, 0);
+        pci_cfg_write(dev, fn, p + (is64 ? 12 : 8), VIRTIO_IRQ_VECTOR);
+        ctrl = (u16)((ctrl & ~0x70u) | 1);                  /* one message, enabled */
+        pci_cfg_write(dev, fn, p, (w0 & 0xFFFF) | (u32)ctrl << 16);
+        d->irq = IRQ_MSI;
+    } else {
+        fail("cmdline: irq=%s is neither msix nor msi", m);
+    }
+    if (mmio_read32(LAPIC_BASE + LAPIC_IRR + 0x10 * (VIRTIO_IRQ_VECTOR / 32)) >> (VIRTIO_IRQ_VECTOR % 32) & 1)
+        fail("%s: vector 0x%x is pending before the device was used", d->name, VIRTIO_IRQ_VECTOR);
+    say("%s: irq=%s vector=0x%x apic=%u", d->name, m, VIRTIO_IRQ_VECTOR, apic);
+}
+
+void virtio_irq_report(struct vdev *d)
+{
+    if (d->irq == IRQ_POLL)
+        return;
+    u32 irr = mmio_read32(LAPIC_BASE + LAPIC_IRR + 0x10 * (VIRTIO_IRQ_VECTOR / 32));
+    bool pending = irr >> (VIRTIO_IRQ_VECTOR % 32) & 1;
+    say("%s: irq=%s vector=0x%x pending=%d", d->name, d->irq == IRQ_MSIX ? "msix" : "msi",
+        VIRTIO_IRQ_VECTOR, pending);
+    if (!pending)
+        fail("%s: no interrupt: vector 0x%x is not pending in the local APIC", d->name, VIRTIO_IRQ_VECTOR);
+}
+
 void virtio_negotiate(struct vdev *d, u64 wanted)
 {
     virtio_reset(d);
+    irq_setup(d);
     set_status(d, S_ACKNOWLEDGE);
     set_status(d, S_ACKNOWLEDGE | S_DRIVER);
     if (d->legacy) {
@@ -196,6 +278,12 @@ static u16 legacy_queue(struct vdev *d, struct virtq *q, u16 index)
         q->desc[i].next = i + 1;
     q->nfree = size;
     q->notify = 0x10000UL | (d->io + L_QUEUE_NOTIFY);   /* bit 16: a port, not MMIO */
+    if (d->irq == IRQ_MSIX) {
+        outw(d->io + L_QUEUE_VECTOR, 0);
+        if (inw(d->io + L_QUEUE_VECTOR) != 0)
+            fail("%s: queue %u: MSI-X vector 0 not taken (reads 0x%x)", d->name, index,
+                 inw(d->io + L_QUEUE_VECTOR));
+    }
     outl(d->io + L_QUEUE_PFN, (u32)((u64)mem >> 12));
     return size;
 }
@@ -211,7 +299,9 @@ u16 virtio_queue(struct vdev *d, struct virtq *q, u16 index, u16 max_size)
     while (size > max_size)
         size /= 2;                 /* sizes are powers of two; halving keeps that */
     w16(d->common + C_QSIZE, size);
-    w16(d->common + C_QMSIX, 0xFFFF);   /* no MSI-X vector: we poll */
+    w16(d->common + C_QMSIX, d->irq == IRQ_MSIX ? 0 : 0xFFFF);   /* else no MSI-X vector: we poll */
+    if (d->irq == IRQ_MSIX && r16(d->common + C_QMSIX) != 0)
+        fail("%s: queue %u: MSI-X vector 0 not taken (reads 0x%x)", d->name, index, r16(d->common + C_QMSIX));
     memset(q, 0, sizeof *q);
     q->index = index, q->size = size;
     q->desc = dma_alloc(16UL * size, 4096);
@@ -242,7 +332,8 @@ void virtio_driver_ok(struct vdev *d)
         fail("%s: device status 0x%x after DRIVER_OK", d->name, st);
 }
 
-int vq_add(struct virtq *q, const struct vbuf *bufs, int n)
+/* Fills descriptors from the free list and publishes the head; extra flags go on every one. */
+static int add_chain(struct virtq *q, const struct vbuf *bufs, int n, u16 extra)
 {
     if (n <= 0 || n > q->nfree)
         return -1;
@@ -251,7 +342,7 @@ int vq_add(struct virtq *q, const struct vbuf *bufs, int n)
         volatile struct vring_desc *dsc = &q->desc[i];
         dsc->addr = (u64)bufs[k].addr;
         dsc->len = bufs[k].len;
-        dsc->flags = (bufs[k].device_writes ? VRING_DESC_F_WRITE : 0) | (k + 1 < n ? VRING_DESC_F_NEXT : 0);
+        dsc->flags = extra | (bufs[k].device_writes ? VRING_DESC_F_WRITE : 0) | (k + 1 < n ? VRING_DESC_F_NEXT : 0);
         i = dsc->next;
     }
     q->free_head = i;
@@ -262,6 +353,25 @@ int vq_add(struct virtq *q, const struct vbuf *bufs, int n)
     q->avail_idx++;
     q->avail[1] = q->avail_idx;
     return head;
+}
+
+int vq_add(struct virtq *q, const struct vbuf *bufs, int n)
+{
+    return add_chain(q, bufs, n, 0);
+}
+
+int vq_add_indirect(struct virtq *q, volatile struct vring_desc *table, const struct vbuf *bufs, int n)
+{
+    if (n <= 0 || q->nfree < 1)
+        return -1;
+    for (int k = 0; k < n; k++) {
+        table[k].addr = (u64)bufs[k].addr;
+        table[k].len = bufs[k].len;
+        table[k].flags = (bufs[k].device_writes ? VRING_DESC_F_WRITE : 0) | (k + 1 < n ? VRING_DESC_F_NEXT : 0);
+        table[k].next = (u16)(k + 1 < n ? k + 1 : 0);
+    }
+    struct vbuf one = { (void *)table, 16u * (u32)n, false };
+    return add_chain(q, &one, 1, VRING_DESC_F_INDIRECT);
 }
 
 void vq_kick(struct virtq *q)

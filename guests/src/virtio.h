@@ -4,8 +4,10 @@
 #include "guest.h"
 
 #define VIRTIO_F_VERSION_1 (1UL << 32)
+#define VIRTIO_F_INDIRECT_DESC (1UL << 28)
 #define VRING_DESC_F_NEXT 1
 #define VRING_DESC_F_WRITE 2
+#define VRING_DESC_F_INDIRECT 4
 
 enum virtio_type { VIRTIO_NET = 1, VIRTIO_BLK = 2, VIRTIO_CONSOLE = 3, VIRTIO_RNG = 4 };
 
@@ -33,7 +35,12 @@ struct vdev {
     u64 offered, features;
     bool legacy;                   /* virtio 0.9.5 I/O BAR transport (bhyve's) */
     u16 io;                        /* legacy: BAR0 port base */
+    u16 cfg_off;                   /* legacy: device configuration offset (20, 24 with MSI-X on) */
+    u8 irq;                        /* IRQ_POLL, IRQ_MSIX or IRQ_MSI (option irq=) */
 };
+
+enum { IRQ_POLL, IRQ_MSIX, IRQ_MSI };
+#define VIRTIO_IRQ_VECTOR 0x51
 
 /* Finds the index-th virtio function of this type on bus 0 (modern 0x1040+type or transitional
    ID), enables it and maps its capabilities; false if there is none. Without virtio 1.x
@@ -46,6 +53,9 @@ u16 virtio_num_queues(struct vdev *d);
 /* Sets up queue `index` with at most max_size entries; returns the size used. */
 u16 virtio_queue(struct vdev *d, struct virtq *q, u16 index, u16 max_size);
 void virtio_driver_ok(struct vdev *d);
+/* With irq=msix|msi: prints whether the interrupt vector is pending in the local APIC's IRR
+   (interrupts stay disabled, so a delivered message waits there) and fails if it is not. */
+void virtio_irq_report(struct vdev *d);
 void virtio_reset(struct vdev *d);
 
 u8 vcfg8(struct vdev *d, u32 off);
@@ -55,6 +65,9 @@ u64 vcfg64(struct vdev *d, u32 off);
 
 /* Adds a chain (device-readable buffers first); returns its head, or -1 when the ring is full. */
 int vq_add(struct virtq *q, const struct vbuf *bufs, int n);
+/* The same chain as one ring descriptor pointing at table (n entries, 16-byte aligned DMA
+   memory the caller keeps until the completion); needs VIRTIO_F_INDIRECT_DESC. */
+int vq_add_indirect(struct virtq *q, volatile struct vring_desc *table, const struct vbuf *bufs, int n);
 void vq_kick(struct virtq *q);
 /* Takes one completed chain if there is one: its head and the bytes the device wrote. */
 bool vq_poll(struct virtq *q, u32 *head, u32 *len);

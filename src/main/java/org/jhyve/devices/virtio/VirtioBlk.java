@@ -146,53 +146,63 @@ public final class VirtioBlk extends VirtioDevice {
         }
     }
 
+    /**
+     * Runs one request on an I/O thread. The request stops counting as in flight once its used
+     * entry is written; the interrupt follows after that, because raising it may wait for a vCPU
+     * that is itself waiting in a reset for the requests in flight.
+     */
     private void run(int q, Request r) {
         long written = 1;
         int status;
-        ChainWriter w = r.chain().writer();
+        String failure = null;
+        boolean pushed = false;
         try {
-            switch (r.type()) {
-                case T_IN -> {
-                    long len = w.remaining() - 1;
-                    status = inRange(r.sector(), len) ? ok(disk.read(r.sector() * SECTOR, w.slices(len))) : S_IOERR;
-                    if (status == S_OK) written = len + 1;
+            ChainWriter w = r.chain().writer();
+            try {
+                switch (r.type()) {
+                    case T_IN -> {
+                        long len = w.remaining() - 1;
+                        status = inRange(r.sector(), len) ? ok(disk.read(r.sector() * SECTOR, w.slices(len))) : S_IOERR;
+                        if (status == S_OK) written = len + 1;
+                    }
+                    case T_OUT -> {
+                        ChainReader rd = r.chain().reader();
+                        rd.read(16);
+                        long len = rd.remaining();
+                        status = disk.readOnly() || !inRange(r.sector(), len) ? S_IOERR
+                                : ok(disk.write(r.sector() * SECTOR, rd.slices(len)));
+                    }
+                    case T_FLUSH -> status = ok(disk.flush());
+                    case T_GET_ID -> {
+                        int n = (int) Math.min(ID_BYTES, w.remaining() - 1);
+                        w.write(ident, 0, n);
+                        written = n + 1;
+                        status = S_OK;
+                    }
+                    case T_DISCARD, T_WRITE_ZEROES -> status = ranges(r);
+                    default -> status = S_UNSUPP;
                 }
-                case T_OUT -> {
-                    ChainReader rd = r.chain().reader();
-                    rd.read(16);
-                    long len = rd.remaining();
-                    status = disk.readOnly() || !inRange(r.sector(), len) ? S_IOERR
-                            : ok(disk.write(r.sector() * SECTOR, rd.slices(len)));
-                }
-                case T_FLUSH -> status = ok(disk.flush());
-                case T_GET_ID -> {
-                    int n = (int) Math.min(ID_BYTES, w.remaining() - 1);
-                    w.write(ident, 0, n);
-                    written = n + 1;
-                    status = S_OK;
-                }
-                case T_DISCARD, T_WRITE_ZEROES -> status = ranges(r);
-                default -> status = S_UNSUPP;
+            } catch (VirtioException e) {
+                status = S_IOERR;
+                written = 1;
+            } catch (RuntimeException e) {
+                status = S_IOERR;
+                written = 1;
+                failure = "virtio-blk request failed: " + e;
             }
-        } catch (VirtioException e) {
-            status = S_IOERR;
-            written = 1;
-        } catch (RuntimeException e) {
-            status = S_IOERR;
-            written = 1;
-            transport.fail("virtio-blk request failed: " + e);
-        }
-        try {
             MemorySegment st = w.lastByte();
             st.set(ValueLayout.JAVA_BYTE, 0, (byte) status);
-            transport.complete(q, r.chain(), written);
+            transport.queue(q).push(r.chain().head(), written);
+            pushed = true;
         } catch (RuntimeException e) {
-            transport.fail("virtio-blk completion failed: " + e);
+            if (failure == null) failure = "virtio-blk completion failed: " + e;
         } finally {
             synchronized (flight) {
                 if (--inFlight == 0) flight.notifyAll();
             }
         }
+        if (failure != null) transport.fail(failure);
+        if (pushed) transport.interruptIfNeeded(q);
     }
 
     private static int ok(int rc) { return rc == 0 ? S_OK : S_IOERR; }

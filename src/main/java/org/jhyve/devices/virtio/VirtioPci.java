@@ -67,8 +67,15 @@ public final class VirtioPci extends PciDevice implements AutoCloseable {
     private final AtomicBoolean needsReset = new AtomicBoolean();
     private final AtomicLong failures = new AtomicLong();
 
-    /** Interrupt state, touched by device and I/O threads: its own small lock. */
+    /**
+     * Interrupt state, touched by device and I/O threads: its own small lock. Lock order: the PCI
+     * function's monitor (held by a vCPU in configuration space), then {@link #lock}, then irq.
+     * INTx changes take the function's monitor ({@link PciDevice#setIntx}), so a thread holding
+     * {@link #lock} never changes INTx itself: it leaves the change to whoever releases the lock
+     * ({@link #intxDirty}, {@link #flushIntx}).
+     */
     private final Object irq = new Object();
+    private final AtomicBoolean intxDirty = new AtomicBoolean();
     private int isr;
     private int configVector = NO_VECTOR;
     private final int[] queueVectors;
@@ -271,7 +278,7 @@ public final class VirtioPci extends PciDevice implements AutoCloseable {
             viaMsi = msiEnabled;
         }
         if (viaMsi) vectors.fire(0);
-        else setIntx(true);
+        else syncIntx();
     }
 
     private int readIsr() {
@@ -280,8 +287,32 @@ public final class VirtioPci extends PciDevice implements AutoCloseable {
             v = isr;
             isr = 0;
         }
-        if (intxPin() != 0 && isAttached()) setIntx(false);
+        syncIntx();
         return v;
+    }
+
+    /**
+     * Brings the INTx request in line with the ISR (raised while it is non-zero and MSI is off).
+     * The level is computed under the function's monitor, so concurrent callers cannot leave a
+     * stale level behind. With {@link #lock} held it only marks the change for {@link #flushIntx}.
+     */
+    private void syncIntx() {
+        if (intxPin() == 0 || !isAttached()) return;
+        if (Thread.holdsLock(lock)) {
+            intxDirty.set(true);
+            return;
+        }
+        intxDirty.set(false);
+        synchronized (this) {
+            boolean level;
+            synchronized (irq) { level = isr != 0 && !msiEnabled; }
+            setIntx(level);
+        }
+    }
+
+    /** Applies an INTx change left behind by code that held {@link #lock}; call after releasing it. */
+    private void flushIntx() {
+        if (intxDirty.get()) syncIntx();
     }
 
     private boolean isAttached() { return bus() >= 0; }
@@ -299,12 +330,14 @@ public final class VirtioPci extends PciDevice implements AutoCloseable {
                     int q = (int) e.token();
                     kicks[q].drain();
                     process(q);
+                    flushIntx();
                 }
                 if (every >= 0 && System.nanoTime() - nextTick >= 0) {
                     nextTick = System.nanoTime() + every * 1_000_000L;
                     synchronized (lock) {
                         if (!closed) device.tick();
                     }
+                    flushIntx();
                 }
             } catch (Throwable t) {
                 if (closed) return;
@@ -367,7 +400,7 @@ public final class VirtioPci extends PciDevice implements AutoCloseable {
             configVector = NO_VECTOR;
             Arrays.fill(queueVectors, NO_VECTOR);
         }
-        if (isAttached()) setIntx(false);
+        syncIntx();
     }
 
     private void activateQueue(Virtqueue q) {
@@ -390,12 +423,14 @@ public final class VirtioPci extends PciDevice implements AutoCloseable {
 
     @Override
     protected long barRead(int bar, long offset, int size) {
-        return switch (bar) {
+        long v = switch (bar) {
             case LEGACY_BAR -> legacyRead((int) offset, size);
             case MSIX_BAR -> msix.read(offset, size);
             case MODERN_BAR -> modernRead((int) offset, size);
             default -> -1L;
         };
+        flushIntx();
+        return v;
     }
 
     @Override
@@ -406,6 +441,7 @@ public final class VirtioPci extends PciDevice implements AutoCloseable {
             case MODERN_BAR -> modernWrite((int) offset, size, value);
             default -> { }
         }
+        flushIntx();
     }
 
     private static long bytes(int offset, int size, java.util.function.IntUnaryOperator byteAt) {
@@ -424,14 +460,12 @@ public final class VirtioPci extends PciDevice implements AutoCloseable {
     private int legacyConfigStart() { return msix != null && msix.enabled() ? 0x18 : 0x14; }
 
     private long legacyRead(int offset, int size) {
+        // the ISR read drops INTx, which must not happen under the lock (see irq)
+        int isrValue = offset <= L_ISR && offset + size > L_ISR ? readIsr() : 0;
         synchronized (lock) {
             int cfg = legacyConfigStart();
             if (offset >= cfg) return deviceConfigRead(offset - cfg, size);
-            if (offset <= L_ISR && offset + size > L_ISR) {
-                int isrValue = readIsr();
-                return bytes(offset, size, i -> i == L_ISR ? isrValue : legacyByte(i));
-            }
-            return bytes(offset, size, this::legacyByte);
+            return bytes(offset, size, i -> i == L_ISR ? isrValue : legacyByte(i));
         }
     }
 
