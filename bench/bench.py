@@ -211,20 +211,21 @@ def net_vmm_cmd(vmm, nic, mode):
             "-device", f"{model},netdev=n0,mac={NET_MAC}"]
 
 
-def net_run(vmm, nic, ms, size):
-    """One guest run of net-bench: (guest->host pps delivered to the host socket, host->guest pps)."""
+def net_run(vmm, nic, ms, size, warm):
+    """One guest run of net-bench after warm ms of unmeasured traffic each way: (guest->host pps
+    delivered to the host socket, host->guest pps received by the guest)."""
     peer = subprocess.Popen(["ip", "netns", "exec", NET_NS, sys.executable, "-u", "-c", NET_PEER], text=True,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     ask = lambda cmd: (peer.stdin.write(cmd + "\n"), peer.stdin.flush(), int(peer.stdout.readline()))[2]
     try:
         if peer.stdout.readline().strip() != "ready":
             raise RuntimeError("net: the host peer did not start")
-        mode = f"net-bench nic={nic} ip=10.0.0.2 peer=10.0.0.1 ms={ms} size={size}"
+        mode = f"net-bench nic={nic} ip=10.0.0.2 peer=10.0.0.1 ms={ms} size={size} warmup={warm}"
         cmd = ["ip", "netns", "exec", NET_NS] + net_vmm_cmd(vmm, nic, mode)
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         timer = threading.Timer(60 + 3 * ms / 1000, p.kill)
         timer.start()
-        lines, before, tx_us, rx_pps = [], 0, None, None
+        lines, before, tx_us, tx_pps, warm_tx, rx_pps = [], 0, None, None, 0, None
         try:
             for line in p.stdout:
                 line = line.strip()
@@ -235,10 +236,13 @@ def net_run(vmm, nic, ms, size):
                         before = ask("count")
                     else:
                         got = ask("count") - before
-                        flooded = ask(f"flood {ms + 500} {size}")
-                m = re.match(r"net-bench: tx packets=\d+ .* us=(\d+) ", line)
+                        flooded = ask(f"flood {warm + ms + 500} {size}")
+                m = re.match(r"net-bench: warmup tx packets=(\d+) ", line)
                 if m:
-                    tx_us = int(m.group(1))
+                    warm_tx = int(m.group(1))
+                m = re.match(r"net-bench: tx packets=(\d+) .* us=(\d+) ", line)
+                if m:
+                    tx_pps, tx_us = int(m.group(1)) / (int(m.group(2)) / 1e6), int(m.group(2))
                 m = re.match(r"net-bench: rx packets=(\d+) ", line)
                 if m:   # per second of the guest's window: a receiver that stalls early scores low
                     rx_pps = int(m.group(1)) / (ms / 1000)
@@ -249,14 +253,16 @@ def net_run(vmm, nic, ms, size):
             raise RuntimeError(f"net: {vmm} {nic}: no net-bench figures:\n" + "\n".join(lines[-15:]))
         if os.environ.get("BENCH_NET_VERBOSE"):
             print("\n".join(l for l in lines if l.startswith("net-bench")), file=sys.stderr)
-            print(f"host peer: {got} packets received, {flooded} sent in {ms + 500} ms", file=sys.stderr)
-        return got / (tx_us / 1e6), rx_pps
+            print(f"host peer: {got} packets received, {flooded} sent in {warm + ms + 500} ms", file=sys.stderr)
+        # the guest's send rate in its window, times the share of all its packets that reached the socket
+        sent_all = warm_tx + tx_pps * tx_us / 1e6
+        return tx_pps * min(1.0, got / sent_all), rx_pps
     finally:
         peer.kill()
         peer.wait()
 
 
-def m_net(rounds, ms=2000, size=1472):
+def m_net(rounds, ms=2000, size=1472, warm=1000):
     """UDP through a tap on a bridge in a private network namespace; 1472-byte payloads."""
     net_setup()
     try:
@@ -264,7 +270,7 @@ def m_net(rounds, ms=2000, size=1472):
         for _ in range(max(1, rounds // 3)):
             for n in ("virtio-net", "e1000"):
                 for v in VMMS:
-                    tx, rx = net_run(v, n, ms, size)
+                    tx, rx = net_run(v, n, ms, size, warm)
                     res[(v, n)][0].append(tx / 1000)
                     res[(v, n)][1].append(rx / 1000)
         rows = []

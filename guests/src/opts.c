@@ -3,7 +3,7 @@
 #include "guest.h"
 
 static const char *const keys[] = {
-    "count", "port", "addr", "ms", "ip", "peer", "sector", "mib", "size", "index",
+    "count", "port", "addr", "ms", "ip", "peer", "sector", "mib", "size", "index", "nic", "warmup",
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 static const char *values[NKEYS];
