@@ -50,10 +50,11 @@ class VirtioNetGuestTest {
                     answered = ns.execAllowingFailure("busybox", "ping", "-c", "1", "-W", "1", "10.0.0.2").rc() == 0;
                 }
                 assertTrue(answered, "the guest did not answer ping\n" + console);
-                // full-size frames: 1400 bytes of ICMP data
-                ns.exec("busybox", "ping", "-c", "3", "-s", "1400", "-W", "2", "10.0.0.2");
+                // while the guest still runs (it stops after 4 answers; its port's neighbours go with it)
                 String neigh = ns.exec("ip", "neigh", "show", "10.0.0.2").out();
                 assertTrue(neigh.contains(MAC), "ARP resolved to the virtio-net's MAC: " + neigh);
+                // full-size frames: 1400 bytes of ICMP data
+                ns.exec("busybox", "ping", "-c", "3", "-s", "1400", "-W", "2", "10.0.0.2");
                 assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the guest powers off after its 4 answers\n" + console);
                 reader.join(5000);
                 assertEquals(1, p.exitValue(), console.toString());
