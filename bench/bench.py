@@ -20,6 +20,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -249,7 +250,139 @@ def m_blk(rounds, ms=500, mib=64):
     return rows
 
 
-METRICS = {"startup": m_startup, "exits": m_exits, "memory": m_memory, "density": m_density, "blk": m_blk}
+
+# ---- net: throughput through a tap, jhyve vs QEMU, virtio-net and e1000 ----
+NET_PEER = r"""
+import socket, sys, threading, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 24)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 24)
+s.bind(("10.0.0.1", 9))
+got = [0]
+def rx():
+    b = bytearray(2048)
+    while True:
+        s.recv_into(b)
+        got[0] += 1
+threading.Thread(target=rx, daemon=True).start()
+print("ready", flush=True)
+for line in sys.stdin:
+    w = line.split()
+    if w[0] == "count":
+        print(got[0], flush=True)
+    elif w[0] == "flood":
+        end, n, data, dst = time.monotonic() + int(w[1]) / 1000, 0, bytes(int(w[2])), ("10.0.0.2", 9)
+        while time.monotonic() < end:
+            for _ in range(64):
+                try:
+                    s.sendto(data, dst)
+                    n += 1
+                except OSError:
+                    pass
+        print(n, flush=True)
+"""
+NET_NS, NET_TAP, NET_MAC = f"jhyvebench{os.getpid()}", "tapb0", "58:9c:fc:00:00:09"
+
+
+def net_setup():
+    run = lambda *c: subprocess.run(["ip", "netns", "exec", NET_NS, *c], check=True)
+    subprocess.run(["ip", "netns", "add", NET_NS], check=True)
+    run("ip", "link", "set", "lo", "up")
+    run("ip", "link", "add", "br0", "type", "bridge")
+    run("ip", "addr", "add", "10.0.0.1/24", "dev", "br0")
+    run("ip", "link", "set", "br0", "up")
+    run("ip", "tuntap", "add", NET_TAP, "mode", "tap", "vnet_hdr")
+    run("ip", "link", "set", NET_TAP, "master", "br0")
+    run("ip", "link", "set", NET_TAP, "up")   # QEMU with script=no does not bring it up
+
+
+def net_vmm_cmd(vmm, nic, mode):
+    if vmm == "jhyve":
+        dev = ["-s", f"3,{nic},{NET_TAP},mac={NET_MAC}"]
+        c = jhyve_cmd(mode)
+        return c[:-1] + dev + c[-1:]
+    model = {"virtio-net": "virtio-net-pci", "e1000": "e1000-82545em"}[nic]
+    return ["qemu-system-x86_64", "-accel", "kvm", "-M", "microvm,acpi=on,pcie=on", "-smp", "1", "-m", "128M",
+            "-nographic", "-nodefaults", "-no-reboot", "-serial", "stdio", "-kernel", GUEST, "-append", mode,
+            "-netdev", f"tap,id=n0,ifname={NET_TAP},script=no,downscript=no,vhost=off",
+            "-device", f"{model},netdev=n0,mac={NET_MAC}"]
+
+
+def net_run(vmm, nic, ms, size, warm):
+    """One guest run of net-bench after warm ms of unmeasured traffic each way: (guest->host pps
+    delivered to the host socket, host->guest pps received by the guest)."""
+    peer = subprocess.Popen(["ip", "netns", "exec", NET_NS, sys.executable, "-u", "-c", NET_PEER], text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    ask = lambda cmd: (peer.stdin.write(cmd + "\n"), peer.stdin.flush(), int(peer.stdout.readline()))[2]
+    try:
+        if peer.stdout.readline().strip() != "ready":
+            raise RuntimeError("net: the host peer did not start")
+        mode = f"net-bench nic={nic} ip=10.0.0.2 peer=10.0.0.1 ms={ms} size={size} warmup={warm}"
+        cmd = ["ip", "netns", "exec", NET_NS] + net_vmm_cmd(vmm, nic, mode)
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        timer = threading.Timer(60 + 3 * ms / 1000, p.kill)
+        timer.start()
+        lines, before, tx_us, tx_pps, warm_tx, rx_pps = [], 0, None, None, 0, None
+        try:
+            for line in p.stdout:
+                line = line.strip()
+                lines.append(line)
+                if line == "net-bench: rx ready" or line.startswith("net-bench: peer mac="):
+                    time.sleep(0.05)   # frames still in flight reach the socket
+                    if line.startswith("net-bench: peer"):
+                        before = ask("count")
+                    else:
+                        got = ask("count") - before
+                        flooded = ask(f"flood {warm + ms + 500} {size}")
+                m = re.match(r"net-bench: warmup tx packets=(\d+) ", line)
+                if m:
+                    warm_tx = int(m.group(1))
+                m = re.match(r"net-bench: tx packets=(\d+) .* us=(\d+) ", line)
+                if m:
+                    tx_pps, tx_us = int(m.group(1)) / (int(m.group(2)) / 1e6), int(m.group(2))
+                m = re.match(r"net-bench: rx packets=(\d+) ", line)
+                if m:   # per second of the guest's window: a receiver that stalls early scores low
+                    rx_pps = int(m.group(1)) / (ms / 1000)
+            p.wait()
+        finally:
+            timer.cancel()
+        if tx_us is None or rx_pps is None:
+            raise RuntimeError(f"net: {vmm} {nic}: no net-bench figures:\n" + "\n".join(lines[-15:]))
+        if os.environ.get("BENCH_NET_VERBOSE"):
+            print("\n".join(l for l in lines if l.startswith("net-bench")), file=sys.stderr)
+            print(f"host peer: {got} packets received, {flooded} sent in {warm + ms + 500} ms", file=sys.stderr)
+        # the guest's send rate in its window, times the share of all its packets that reached the socket
+        sent_all = warm_tx + tx_pps * tx_us / 1e6
+        return tx_pps * min(1.0, got / sent_all), rx_pps
+    finally:
+        peer.kill()
+        peer.wait()
+
+
+def m_net(rounds, ms=2000, size=1472, warm=1000):
+    """UDP through a tap on a bridge in a private network namespace; 1472-byte payloads."""
+    net_setup()
+    try:
+        res = {(v, n): ([], []) for n in ("virtio-net", "e1000") for v in VMMS}
+        for _ in range(max(1, rounds // 3)):
+            for n in ("virtio-net", "e1000"):
+                for v in VMMS:
+                    tx, rx = net_run(v, n, ms, size, warm)
+                    res[(v, n)][0].append(tx / 1000)
+                    res[(v, n)][1].append(rx / 1000)
+        rows = []
+        for n in ("virtio-net", "e1000"):
+            rows.append((f"net {n} guest→host, 1472-byte UDP delivered to a host socket (kpps)", "higher is better",
+                         res[("jhyve", n)][0], res[("qemu", n)][0]))
+            rows.append((f"net {n} host→guest, 1472-byte UDP received by the guest (kpps)", "higher is better",
+                         res[("jhyve", n)][1], res[("qemu", n)][1]))
+        return rows
+    finally:
+        subprocess.run(["ip", "netns", "del", NET_NS])
+
+
+METRICS = {"startup": m_startup, "exits": m_exits, "memory": m_memory, "density": m_density, "blk": m_blk,
+           "net": m_net}
 
 
 def fmt(v):

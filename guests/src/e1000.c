@@ -100,10 +100,17 @@ static u16 eeprom_read(u32 word, int addr_bits)
     return data;
 }
 
-void nic_init(struct nic *n)
+/* 82545EM is bhyve's; QEMU's plain "e1000" is the register-compatible 82540EM. */
+static const u16 ids[] = { 0x100F, 0x100E };
+
+static bool e1000_probe(void)
 {
-    /* 82545EM is bhyve's; QEMU's plain "e1000" is the register-compatible 82540EM. */
-    static const u16 ids[] = { 0x100F, 0x100E };
+    struct pci_fn f;
+    return pci_find(0x8086, ids, 2, (int)opt_u64("index", 0), &f);
+}
+
+static void e1000_init(struct nic *n)
+{
     struct pci_fn f;
     if (!pci_find(0x8086, ids, 2, (int)opt_u64("index", 0), &f))
         fail("e1000: no 82545EM (8086:100f) or 82540EM (8086:100e) on bus 0");
@@ -173,7 +180,7 @@ void nic_init(struct nic *n)
     say("e1000: link=%s status=0x%x rx_ring=%d tx_ring=%d", rd(STATUS) & 2 ? "up" : "down", rd(STATUS), NRX, NTX);
 }
 
-int nic_recv(struct nic *n, u8 **frame)
+static int e1000_recv(struct nic *n, u8 **frame)
 {
     (void)n;
     volatile struct rx_desc *d = &rx[rx_next];
@@ -186,7 +193,7 @@ int nic_recv(struct nic *n, u8 **frame)
 
 /* Descriptors go back to the device in groups of 8 (one RDT write, one exit, per group), or
    at once when nothing else is waiting, so a slow trickle is not starved. */
-void nic_recv_done(struct nic *n)
+static void e1000_recv_done(struct nic *n)
 {
     (void)n;
     rx[rx_next].status = 0;
@@ -198,7 +205,7 @@ void nic_recv_done(struct nic *n)
 }
 
 /* A free transmit buffer, or NULL when all are in flight. */
-u8 *nic_tx_buf(struct nic *n)
+static u8 *e1000_tx_buf(struct nic *n)
 {
     (void)n;
     while (tx_clean != tx_tail && (tx[tx_clean].status & DD))
@@ -209,7 +216,7 @@ u8 *nic_tx_buf(struct nic *n)
 }
 
 /* Queues the frame in the buffer nic_tx_buf returned; the tail is written on nic_flush. */
-void nic_send(struct nic *n, u32 len)
+static void e1000_send(struct nic *n, u32 len)
 {
     (void)n;
     if (len < 60) {
@@ -224,7 +231,7 @@ void nic_send(struct nic *n, u32 len)
     tx_pending++;
 }
 
-void nic_flush(struct nic *n)
+static void e1000_flush(struct nic *n)
 {
     (void)n;
     if (!tx_pending)
@@ -233,3 +240,8 @@ void nic_flush(struct nic *n)
     wr(TDT, tx_tail);
     tx_pending = 0;
 }
+
+const struct nic_ops e1000_ops = {
+    .name = "e1000", .probe = e1000_probe, .init = e1000_init, .recv = e1000_recv, .recv_done = e1000_recv_done,
+    .tx_buf = e1000_tx_buf, .send = e1000_send, .flush = e1000_flush,
+};

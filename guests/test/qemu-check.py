@@ -89,7 +89,7 @@ class NetPeer:
             self.IP + (tha or b"\0" * 6) + tpa
 
     def on_line(self, text):
-        if self.kind == "ping" and text.startswith("e1000: ready"):
+        if self.kind == "ping" and re.match(r"^(e1000|virtio-net): ready ", text):
             self.send(self.arp(1, None, self.GUEST_IP))
         if self.kind == "bench" and text == "net-bench: rx ready":
             udp = (5001).to_bytes(2, "big") + (7).to_bytes(2, "big") + (8 + 1000).to_bytes(2, "big") + b"\0\0"
@@ -249,11 +249,27 @@ CASES = [
       r"^e1000: ok echo=3 arp=1$", r"^poweroff: "], "shutdown", [], None, None,
      {"peer": lambda: NetPeer("ping")}),
     ("microvm-net-bench", MICROVM, "net-bench ms=300 size=1000",
-     [r"^net-bench: ip=10\.0\.0\.2 peer=10\.0\.0\.1 port=9 size=1000 ms=300$",
+     [r"^net-bench: nic=e1000 ip=10\.0\.0\.2 peer=10\.0\.0\.1 port=9 size=1000 ms=300$",
       r"^net-bench: peer mac=02:00:00:00:00:01$",
       r"^net-bench: tx packets=\d+ bytes=\d+ us=\d+ pps=\d+\.\d mb_s=\d+\.\d$", r"^net-bench: rx ready$",
       r"^net-bench: rx packets=\d+ bytes=\d+ us=\d+ pps=\d+\.\d mb_s=\d+\.\d$", r"^net-bench: done$"],
      "shutdown", [], None, None, {"peer": lambda: NetPeer("bench")}),
+    ("microvm-virtio-net", MICROVM, "virtio-net ip=10.0.0.2 count=3 ms=10000",
+     [r"^virtio-net: 00:\w\w\.0 id=1af4:10(00|41) transport=modern mac=52:54:00:12:34:56 link=up hdr=12 "
+      r"rx_ring=256 tx_ring=256$",
+      r"^virtio-net: ready ip=10\.0\.0\.2 echo_requests=3 ms=10000$",
+      r"^virtio-net: arp request from 10\.0\.0\.1 answered$",
+      r"^virtio-net: icmp echo from 10\.0\.0\.1 id=19016 seq=1 len=20 answered$",
+      r"^virtio-net: icmp echo from 10\.0\.0\.1 id=19016 seq=3 len=20 answered$",
+      r"^virtio-net: ok echo=3 arp=1$", r"^poweroff: "], "shutdown", [], None, None,
+     {"peer": lambda: NetPeer("ping", "virtio-net-pci")}),
+    ("microvm-net-bench-virtio", MICROVM, "net-bench nic=virtio-net ms=300 size=1000",
+     [r"^virtio-net: 00:\w\w\.0 id=1af4:10(00|41) transport=modern ",
+      r"^net-bench: nic=virtio-net ip=10\.0\.0\.2 peer=10\.0\.0\.1 port=9 size=1000 ms=300$",
+      r"^net-bench: peer mac=02:00:00:00:00:01$",
+      r"^net-bench: tx packets=\d+ bytes=\d+ us=\d+ pps=\d+\.\d mb_s=\d+\.\d$", r"^net-bench: rx ready$",
+      r"^net-bench: rx packets=\d+ bytes=\d+ us=\d+ pps=\d+\.\d mb_s=\d+\.\d$", r"^net-bench: done$"],
+     "shutdown", [], None, None, {"peer": lambda: NetPeer("bench", "virtio-net-pci")}),
     ("q35-e1000-82540em", Q35, "e1000 count=3",
      [r"^e1000: 00:\w\w\.0 id=8086:100e bar0=0x[0-9a-f]+ eeprom mac=52:54:00:12:34:56 checksum=ok",
       r"^e1000: ok echo=3 arp=1$"], "shutdown", [], None, None, {"peer": lambda: NetPeer("ping", "e1000")}),

@@ -47,6 +47,7 @@ public final class DeviceRegistry {
         r.register("virtio-rnd", org.jhyve.devices.virtio.VirtioRnd::create);
         r.register("virtio-console", org.jhyve.devices.virtio.VirtioConsole::create);
         r.register("e1000", org.jhyve.devices.e1000.E1000::create);
+        r.register("virtio-net", org.jhyve.devices.virtio.VirtioNet::create);
         for (String name : List.of("com1", "com2", "com3", "com4", "pc-testdev")) r.registerLpc(name);
         return r;
     }

@@ -9,7 +9,8 @@ class DeviceRegistryTest {
     void pciHelpListsImplementedThenMissingBhyveEmulations() {
         String help = DeviceRegistry.standard().pciHelp();
         assertTrue(help.startsWith("hostbridge\namd_hostbridge\nlpc\n"), help);
-        assertTrue(help.contains("virtio-net (not implemented in jhyve yet)\n"), help);
+        assertTrue(help.contains("xhci (not implemented in jhyve yet)\n"), help);
+        assertTrue(help.contains("e1000\nvirtio-net\n"), help);
         assertTrue(help.contains("hda (not implemented in jhyve yet)\n"), help);
         assertFalse(help.contains("lpc (not"), help);
         assertTrue(help.contains("virtio-blk\nvirtio-rnd\nvirtio-console\n"), help);

@@ -154,9 +154,9 @@ class PlatformTest {
 
     @Test
     void unimplementedBhyveEmulationIsRefusedWithItsAddress() {
-        config.set("pci.0.3.0.device", "virtio-net");
+        config.set("pci.0.3.0.device", "hda");
         ConfigException e = assertThrows(ConfigException.class, this::build);
-        assertEquals("pci 0:3:0: emulation 'virtio-net' is not implemented in jhyve yet", e.getMessage());
+        assertEquals("pci 0:3:0: emulation 'hda' is not implemented in jhyve yet", e.getMessage());
     }
 
     @Test

@@ -9,20 +9,32 @@ import java.util.List;
 /**
  * A back end made of two queues: frames the device sent, frames waiting for the device. No
  * thread: {@link #deliver} calls the device's handler on the test's thread, as the tap's
- * receive thread would.
+ * receive thread would. With a vnet header length, frames carry that header in both directions
+ * and offloads are accepted (recorded in {@link #offloads}), as a tap with IFF_VNET_HDR.
  */
 public final class FakeBackend implements NetBackend {
     public final List<byte[]> sent = new ArrayList<>();
     public final ArrayDeque<byte[]> incoming = new ArrayDeque<>();
+    public final List<Integer> offloads = new ArrayList<>();
     public int resumes;
     public boolean closed;
+    private final int vnetLength;
     private RxHandler handler;
+
+    public FakeBackend() { this(0); }
+
+    public FakeBackend(int vnetHeaderLength) { this.vnetLength = vnetHeaderLength; }
 
     @Override public String name() { return "fake0"; }
 
-    @Override public int vnetHeaderLength() { return 0; }
+    @Override public int vnetHeaderLength() { return vnetLength; }
 
-    @Override public boolean setOffloads(int tunOffloads) { return tunOffloads == 0; }
+    @Override
+    public synchronized boolean setOffloads(int tunOffloads) {
+        if (vnetLength == 0) return tunOffloads == 0;
+        offloads.add(tunOffloads);
+        return true;
+    }
 
     @Override
     public synchronized boolean send(MemorySegment... parts) {
@@ -38,6 +50,7 @@ public final class FakeBackend implements NetBackend {
         return true;
     }
 
+    /** Like a tap: the frame's whole length even when the parts were too small (the rest is lost). */
     @Override
     public synchronized int receive(MemorySegment... parts) {
         byte[] f = incoming.poll();
@@ -49,7 +62,7 @@ public final class FakeBackend implements NetBackend {
             off += n;
             if (off == f.length) break;
         }
-        return off;
+        return f.length;
     }
 
     @Override public void start(RxHandler h) { handler = h; }

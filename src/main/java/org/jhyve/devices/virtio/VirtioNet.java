@@ -1,0 +1,425 @@
+package org.jhyve.devices.virtio;
+
+import org.jhyve.config.ConfigException;
+import org.jhyve.devices.DeviceContext;
+import org.jhyve.devices.net.MacAddress;
+import org.jhyve.devices.net.NetBackend;
+import org.jhyve.devices.net.NetBackends;
+import org.jhyve.devices.net.VnetHeader;
+import org.jhyve.sys.Tun;
+import org.jhyve.vm.GuestMemory;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * virtio-net (virtio 1.2 §5.1) as bhyve offers it: one receive/transmit queue pair of 1024
+ * entries, no control queue; MAC, STATUS, MRG_RXBUF and MTU (when {@code mtu} is set), plus the
+ * checksum and TSO offloads when the back end carries a virtio_net_hdr (a tap opened with
+ * IFF_VNET_HDR): what the guest accepts of GUEST_CSUM/GUEST_TSO4/6 becomes the tap's
+ * TUNSETOFFLOAD, and HOST_TSO4/6 frames go to the tap with their header for the kernel to segment.
+ *
+ * <p>Threads: transmit runs on the transport's device thread (the guest's notification arrives
+ * there by ioeventfd); receive runs on the back end's own thread, which scatters each frame with
+ * one readv straight into the guest's buffers. The device keeps its receive state under its own
+ * lock, so a reset (stop) never races with a frame being delivered.
+ */
+public final class VirtioNet extends VirtioDevice {
+    public static final int RING_SIZE = 1024, RXQ = 0, TXQ = 1;
+    /** Feature bits (virtio 1.2 §5.1.3). */
+    public static final int F_CSUM = 0, F_GUEST_CSUM = 1, F_MTU = 3, F_MAC = 5, F_GUEST_TSO4 = 7, F_GUEST_TSO6 = 8,
+            F_HOST_TSO4 = 11, F_HOST_TSO6 = 12, F_MRG_RXBUF = 15, F_STATUS = 16;
+    public static final int S_LINK_UP = 1;
+    public static final int MIN_MTU = 60, MAX_MTU = 65535, DEFAULT_MTU = 1500;
+    /** Ethernet header + VLAN tag + the largest IP packet: what a GSO frame may hold. */
+    static final int MAX_GSO_FRAME = 14 + 4 + 65535;
+    /** Transmit chains handled per notification before the device thread looks at other work. */
+    static final int TX_BATCH = 256;
+    /** Frames delivered between receive interrupts during a burst. */
+    static final int RX_BATCH = 64;
+
+    private final MacAddress initialMac;
+    private final byte[] mac;
+    private final int mtu;
+    private final boolean mtuSet;
+    private final NetBackend backend;
+    private final int backendHdr;
+
+    /** Transmit state: device thread only. */
+    private final MemorySegment txHeader;
+
+    /** Receive state, on the back end's thread; stop() takes the same lock. */
+    private final Object rxLock = new Object();
+    private final MemorySegment rxHeader;
+    private final List<Chain> held = new ArrayList<>();
+    private long heldBytes;
+    private boolean running, rxStalled;
+    /** What the driver negotiated, copied at DRIVER_OK: the receive thread must not take the transport's lock. */
+    private boolean merge, guestCsum, guestTso;
+    private int guestHdr = VnetHeader.LENGTH;
+    private long rxNeed;
+
+    private final AtomicLong rxFrames = new AtomicLong(), rxDropped = new AtomicLong(), txFrames = new AtomicLong(),
+            txDropped = new AtomicLong();
+
+    /** A device on backend (null: no cable, link down) with mac and mtu (null: not announced). */
+    public VirtioNet(NetBackend backend, MacAddress mac, Integer mtu) {
+        if (mtu != null && (mtu < MIN_MTU || mtu > MAX_MTU)) {
+            throw new ConfigException("virtio-net: mtu " + mtu + " is outside " + MIN_MTU + ".." + MAX_MTU);
+        }
+        this.backend = backend;
+        this.initialMac = mac;
+        this.mac = mac.bytes();
+        this.mtuSet = mtu != null;
+        this.mtu = mtu != null ? mtu : DEFAULT_MTU;
+        this.backendHdr = backend == null ? 0 : backend.vnetHeaderLength();
+        Arena arena = Arena.ofAuto();
+        this.txHeader = arena.allocate(VnetHeader.MAX_LENGTH, 8);
+        this.rxHeader = arena.allocate(VnetHeader.MAX_LENGTH, 8);
+    }
+
+    /**
+     * The factory for {@code -s S[:F],virtio-net[,backend][,mac=xx:xx:xx:xx:xx:xx][,mtu=N]}: MAC
+     * from mac= or bhyve's rule; a tap is opened with a 12-byte vnet header for the offloads.
+     */
+    public static VirtioPci create(DeviceContext ctx) {
+        String[] parts = ctx.node().split("\\.");
+        if (parts.length != 4) throw new IllegalArgumentException("virtio-net node " + ctx.node() + " is not pci.B.S.F");
+        int slot = Integer.parseInt(parts[2]), function = Integer.parseInt(parts[3]);
+        String where = "virtio-net at pci " + parts[1] + ":" + slot + ":" + function;
+        MacAddress mac;
+        Integer mtu;
+        try {
+            mac = MacAddress.fromConfig(ctx.get("mac"), slot, function, ctx.config().get("name"));
+            mtu = parseMtu(ctx.get("mtu"));
+        } catch (ConfigException e) {
+            throw new ConfigException(where + ": " + e.getMessage(), e);
+        }
+        NetBackend be = NetBackends.open(ctx.get("backend"), VnetHeader.MRG_LENGTH, where);
+        try {
+            VirtioNet net = new VirtioNet(be, mac, mtu);
+            VirtioPci pci = new VirtioPci(net, ctx);
+            net.listen();
+            return pci;
+        } catch (RuntimeException e) {
+            if (be != null) be.close();
+            throw e;
+        }
+    }
+
+    /** bhyve's net_parsemtu: a decimal number in 60..65535; null when absent. */
+    static Integer parseMtu(String s) {
+        if (s == null) return null;
+        int v;
+        try {
+            v = Integer.parseInt(s.trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException("invalid mtu " + s + " (a number of bytes, " + MIN_MTU + ".." + MAX_MTU + ")");
+        }
+        if (v < MIN_MTU || v > MAX_MTU) throw new ConfigException("mtu " + v + " is outside " + MIN_MTU + ".." + MAX_MTU);
+        return v;
+    }
+
+    /** Starts the back end's receive thread (frames wait in the host until the driver is ready). */
+    public void listen() {
+        if (backend != null) backend.start(this::drain);
+    }
+
+    public MacAddress mac() { return initialMac; }
+
+    public NetBackend backend() { return backend; }
+
+    /** Frames delivered to / dropped before the guest, sent for / dropped from the guest. */
+    public long rxFrames() { return rxFrames.get(); }
+
+    public long rxDropped() { return rxDropped.get(); }
+
+    public long txFrames() { return txFrames.get(); }
+
+    public long txDropped() { return txDropped.get(); }
+
+    @Override public int type() { return 1; }
+
+    @Override public String name() { return "virtio-net"; }
+
+    @Override public int[] queueSizes() { return new int[] {RING_SIZE, RING_SIZE}; }
+
+    @Override public int pciClass() { return 0x020000; }
+
+    @Override
+    public long features() {
+        long f = 1L << F_MAC | 1L << F_STATUS | 1L << F_MRG_RXBUF;
+        if (mtuSet) f |= 1L << F_MTU;
+        if (backendHdr != 0) {
+            f |= 1L << F_CSUM | 1L << F_GUEST_CSUM | 1L << F_HOST_TSO4 | 1L << F_HOST_TSO6 | 1L << F_GUEST_TSO4
+                    | 1L << F_GUEST_TSO6;
+        }
+        return f;
+    }
+
+    @Override
+    public byte[] configSpace() {
+        ByteBuffer b = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
+        synchronized (mac) {
+            b.put(mac);
+        }
+        return b.putShort((short) (backend != null ? S_LINK_UP : 0)).putShort((short) 1).putShort((short) mtu).array();
+    }
+
+    /** Legacy drivers may set the MAC through the configuration space, as bhyve allows. */
+    @Override
+    public void configWrite(int offset, int size, long value) {
+        if (transport.negotiated(VirtioPci.F_VERSION_1)) return;   // read-only for virtio 1.x drivers
+        synchronized (mac) {
+            for (int i = 0; i < size; i++) {
+                if (offset + i >= 0 && offset + i < 6) mac[offset + i] = (byte) (value >>> 8 * i);
+            }
+        }
+    }
+
+    private boolean has(int bit) { return transport.negotiated(bit); }
+
+    /** The header in front of each frame in guest buffers: 12 bytes for virtio 1.x or MRG_RXBUF. */
+    private int negotiatedHeaderLength() {
+        return has(VirtioPci.F_VERSION_1) || has(F_MRG_RXBUF) ? VnetHeader.MRG_LENGTH : VnetHeader.LENGTH;
+    }
+
+    @Override
+    protected void start() {
+        int tun = 0;
+        if (has(F_GUEST_CSUM)) {
+            tun |= Tun.TUN_F_CSUM;
+            if (has(F_GUEST_TSO4)) tun |= Tun.TUN_F_TSO4;
+            if (has(F_GUEST_TSO6)) tun |= Tun.TUN_F_TSO6;
+        }
+        if (backend != null && backendHdr != 0) backend.setOffloads(tun);
+        synchronized (rxLock) {
+            guestHdr = negotiatedHeaderLength();
+            merge = has(F_MRG_RXBUF);
+            guestCsum = (tun & Tun.TUN_F_CSUM) != 0;
+            guestTso = (tun & (Tun.TUN_F_TSO4 | Tun.TUN_F_TSO6)) != 0;
+            rxNeed = guestHdr + (guestTso ? MAX_GSO_FRAME : Math.max(mtu, DEFAULT_MTU) + 14 + 4);
+            held.clear();
+            heldBytes = 0;
+            running = true;
+            rxStalled = false;
+        }
+        if (backend != null) backend.resume();
+    }
+
+    @Override
+    protected void stop() {
+        synchronized (rxLock) {
+            running = false;
+            held.clear();
+            heldBytes = 0;
+        }
+        if (backend != null && backendHdr != 0) backend.setOffloads(0);
+    }
+
+    @Override
+    protected void close() {
+        if (backend != null) backend.close();
+    }
+
+    @Override
+    protected void queueNotify(int q) {
+        if (q == TXQ) {
+            transmit();
+        } else if (q == RXQ) {
+            boolean wake;
+            synchronized (rxLock) {
+                wake = rxStalled;
+                rxStalled = false;
+            }
+            if (wake && backend != null) backend.resume();
+        }
+    }
+
+    // ---- transmit (device thread) ----
+
+    private void transmit() {
+        Virtqueue vq = transport.queue(TXQ);
+        int hdr = negotiatedHeaderLength();
+        int done = 0;
+        Chain c;
+        try {
+            while (done < TX_BATCH && (c = vq.pop()) != null) {
+                sendChain(c, hdr);
+                vq.push(c.head(), 0);
+                done++;
+            }
+        } finally {
+            if (done > 0) transport.interruptIfNeeded(TXQ);
+        }
+        if (done == TX_BATCH) transport.kick(TXQ);   // come back after other queues had their turn
+    }
+
+    private void sendChain(Chain c, int hdr) {
+        ChainReader r = c.reader();
+        if (r.remaining() < hdr) {
+            throw new VirtioException("transmit chain of " + r.remaining() + " bytes has no room for the "
+                    + hdr + "-byte virtio_net_hdr");
+        }
+        byte[] h = r.read(hdr);
+        long len = r.remaining();
+        if (len < 14 || len > MAX_GSO_FRAME || backend == null) {
+            txDropped.incrementAndGet();
+            return;
+        }
+        VnetHeader vh = VnetHeader.read(MemorySegment.ofArray(h), hdr);
+        if (!offloadsAllowed(vh)) {
+            txDropped.incrementAndGet();
+            return;
+        }
+        List<MemorySegment> data = r.slices(len);
+        MemorySegment[] parts;
+        int k = 0;
+        if (backendHdr != 0) {
+            new VnetHeader(vh.flags() & VnetHeader.F_NEEDS_CSUM, vh.gsoType(), vh.hdrLen(), vh.gsoSize(), vh.csumStart(),
+                    vh.csumOffset(), 0).write(txHeader, backendHdr);
+            parts = new MemorySegment[data.size() + 1];
+            parts[k++] = txHeader.asSlice(0, backendHdr);
+        } else {
+            parts = new MemorySegment[data.size()];
+        }
+        for (MemorySegment s : data) parts[k++] = s;
+        if (backend.send(parts)) txFrames.incrementAndGet();
+        else txDropped.incrementAndGet();
+    }
+
+    /** Whether the header asks only for offloads the driver negotiated (and the back end can do). */
+    private boolean offloadsAllowed(VnetHeader vh) {
+        boolean csum = (vh.flags() & VnetHeader.F_NEEDS_CSUM) != 0;
+        if (csum && (!has(F_CSUM) || backendHdr == 0)) return false;
+        int gso = vh.gsoType() & ~VnetHeader.GSO_ECN;
+        if ((vh.gsoType() & VnetHeader.GSO_ECN) != 0) return false;   // HOST_ECN is not offered
+        return switch (gso) {
+            case VnetHeader.GSO_NONE -> true;
+            case VnetHeader.GSO_TCPV4 -> has(F_HOST_TSO4) && csum && vh.gsoSize() > 0;
+            case VnetHeader.GSO_TCPV6 -> has(F_HOST_TSO6) && csum && vh.gsoSize() > 0;
+            default -> false;
+        };
+    }
+
+    // ---- receive (the back end's thread) ----
+
+    /**
+     * The back end's receive handler: frames go into the guest's receive buffers until the back
+     * end is empty (true) or the guest has no room (false: the back end waits for resume, which
+     * the driver's next receive notification triggers).
+     */
+    boolean drain() {
+        int delivered = 0;
+        try {
+            synchronized (rxLock) {
+                if (!running) return false;
+                if ((transport.status() & VirtioPci.STATUS_NEEDS_RESET) != 0) return false;
+                Virtqueue vq = transport.queue(RXQ);
+                if (!vq.active()) return false;
+                while (true) {
+                    if (!gather(vq)) {
+                        rxStalled = true;
+                        return false;
+                    }
+                    int r = receiveOne(vq);
+                    if (r == 0) return true;
+                    if (r > 0 && ++delivered % RX_BATCH == 0) transport.interruptIfNeeded(RXQ);
+                }
+            }
+        } catch (VirtioException | GuestMemory.GuestMemoryException e) {
+            transport.fail(e.getMessage());
+            return false;
+        } catch (RuntimeException e) {
+            transport.fail("internal error on the receive thread: " + e);
+            return false;
+        } finally {
+            if (delivered % RX_BATCH != 0) transport.interruptIfNeeded(RXQ);
+        }
+    }
+
+    /**
+     * Holds enough receive buffers for the largest frame the back end may hand over: one chain
+     * without MRG_RXBUF (it must hold the whole frame), as many as it takes with it.
+     */
+    private boolean gather(Virtqueue vq) {
+        while (merge ? heldBytes < rxNeed : held.isEmpty()) {
+            Chain c = vq.pop();
+            if (c == null) return false;
+            if (c.writable() < guestHdr) {
+                throw new VirtioException("receive chain of " + c.writable() + " writable bytes has no room for the "
+                        + guestHdr + "-byte virtio_net_hdr");
+            }
+            held.add(c);
+            heldBytes += c.writable();
+        }
+        return true;
+    }
+
+    /** Reads one frame into the held chains: 1 delivered, -1 dropped, 0 none waiting. */
+    private int receiveOne(Virtqueue vq) {
+        int usable = merge ? held.size() : 1;
+        List<MemorySegment> iov = new ArrayList<>();
+        if (backendHdr != 0) iov.add(rxHeader.asSlice(0, backendHdr));
+        List<ChainWriter> writers = new ArrayList<>(usable);
+        List<List<MemorySegment>> headerSlices = new ArrayList<>(usable);
+        long capacity = 0;
+        for (int i = 0; i < usable; i++) {
+            ChainWriter w = held.get(i).writer();
+            writers.add(w);
+            headerSlices.add(i == 0 ? w.slices(guestHdr) : List.of());   // later buffers of a merged frame: data only
+            long room = w.remaining();
+            iov.addAll(w.slices(room));
+            capacity += room;
+        }
+        int n = backend.receive(iov.toArray(MemorySegment[]::new));
+        if (n <= 0) return 0;
+        long frame = n - backendHdr;
+        if (frame < 14 || frame > capacity) {
+            // too short to be Ethernet, or cut short by buffers smaller than the frame: the back end
+            // consumed it, so it is lost; the buffers stay for the next frame
+            rxDropped.incrementAndGet();
+            return -1;
+        }
+        VnetHeader from = backendHdr != 0 ? VnetHeader.read(rxHeader, backendHdr) : VnetHeader.NONE;
+        int used = 0;
+        long left = frame;
+        long[] lengths = new long[usable];
+        for (int i = 0; i < usable && (left > 0 || i == 0); i++) {
+            long room = held.get(i).writable() - (i == 0 ? guestHdr : 0);
+            long take = Math.min(room, left);
+            lengths[i] = take + (i == 0 ? guestHdr : 0);
+            left -= take;
+            used++;
+        }
+        int flags = guestCsum ? from.flags() & (VnetHeader.F_NEEDS_CSUM | VnetHeader.F_DATA_VALID) : 0;
+        int gso = guestTso ? from.gsoType() : VnetHeader.GSO_NONE;
+        VnetHeader to = new VnetHeader(flags, gso, gso == VnetHeader.GSO_NONE ? 0 : from.hdrLen(),
+                gso == VnetHeader.GSO_NONE ? 0 : from.gsoSize(), flags == 0 ? 0 : from.csumStart(),
+                flags == 0 ? 0 : from.csumOffset(), used);
+        byte[] hdr = new byte[VnetHeader.MAX_LENGTH];
+        to.write(MemorySegment.ofArray(hdr), guestHdr);
+        int off = 0;
+        for (MemorySegment s : headerSlices.getFirst()) {
+            MemorySegment.copy(hdr, off, s, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (int) s.byteSize());
+            off += (int) s.byteSize();
+        }
+        for (int i = 0; i < used; i++) {
+            Chain c = held.removeFirst();
+            heldBytes -= c.writable();
+            vq.push(c.head(), lengths[i]);
+        }
+        rxFrames.incrementAndGet();
+        return 1;
+    }
+
+    @Override
+    public String toString() {
+        return "virtio-net " + initialMac + (backend != null ? " on " + backend.name() : " (no back end)");
+    }
+}
