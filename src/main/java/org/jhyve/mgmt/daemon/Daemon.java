@@ -410,8 +410,8 @@ public final class Daemon implements AutoCloseable {
             r = requireRunning(name);
             log = Launcher.files(cfg, name).log();
             from = Launcher.size(log);
-            r.rebootRequested = true;
             signal(r, false);
+            r.rebootRequested = true; // jhyve's end is handled under this lock, so not before this
         }
         long start = System.currentTimeMillis();
         while (System.currentTimeMillis() - start < ACPI_ANSWER_MS) {
