@@ -64,6 +64,7 @@ public final class Daemon implements AutoCloseable {
     final DaemonConfig cfg;
     private final DefinitionStore store;
     private final Taps taps;
+    private final DomainHomes homes = DomainHomes.fromEnvironment();
     private final Consumer<String> log;
     private final Map<String, Running> running = new HashMap<>();
     private final Map<String, Ended> ended = new HashMap<>();
@@ -146,6 +147,7 @@ public final class Daemon implements AutoCloseable {
 
     /** Refuses at define time what could never start (libvirt checks the same on define). */
     private void checkConvertible(Domain d) throws DaemonException {
+        DomainHomes.checkName(d.name());
         try {
             DomainToArgv.convert(d, options(n -> "tap0", new ArrayDeque<>(List.of(5900, 5901, 5902, 5903))));
         } catch (DomainXmlException e) {
@@ -265,6 +267,7 @@ public final class Daemon implements AutoCloseable {
     /** Starts a domain from XML without defining it (virsh create); it is gone once it stops. */
     public synchronized Domain create(String xml) throws DaemonException {
         var d = complete(parse(xml));
+        DomainHomes.checkName(d.name());
         var stored = store.get(d.name());
         if (stored != null && !stored.uuid().equalsIgnoreCase(d.uuid())) {
             throw new DaemonException("operation failed: domain '" + d.name() + "' already exists with uuid " + stored.uuid());
@@ -279,6 +282,10 @@ public final class Daemon implements AutoCloseable {
     }
 
     private void launch(Domain def, boolean transientDomain) throws DaemonException {
+        // A home an earlier run left (a jhyve killed before this daemon could clean up) would
+        // make jhyve or jhyveload refuse the name: it goes first.
+        var leftover = homes.removeLeftover(def.name());
+        if (leftover != null) Launcher.note(Launcher.files(cfg, def.name()).log(), leftover);
         var heldTaps = new HashSet<String>();
         var heldPorts = new HashSet<Integer>();
         for (var r : running.values()) {
@@ -373,14 +380,110 @@ public final class Daemon implements AutoCloseable {
         signal(r, false);
     }
 
+    /** How {@link #reboot} brought the guest down. */
+    public enum RebootMethod {
+        /** The ACPI power button: the guest shuts down, then the daemon starts it again. */
+        ACPI,
+        /** The guest never enabled ACPI: jhyve was reset (jhyvectl --force-reset) and starts again. */
+        RESET
+    }
+
+    /** What jhyve says on SIGTERM when the guest cannot see the power button (org.jhyve.cli.Jhyve). */
+    static final String NO_ACPI = "SIGTERM: the guest has not enabled ACPI";
+    /** jhyve handles SIGTERM at once; this long the daemon waits for its "no ACPI" answer. */
+    static final long ACPI_ANSWER_MS = 2_000;
+    /** A late answer (a loaded host) is still acted on this long after the request. */
+    static final long ACPI_LATE_ANSWER_MS = 30_000;
+
     /**
-     * An ACPI shutdown followed by a fresh start whatever on_poweroff says: jhyve has no
-     * guest-visible reset request, and bhyve too restarts the process for a reboot.
+     * libvirt's bhyve reboot: SIGTERM (the ACPI power button), and a fresh start once jhyve has
+     * exited, whatever on_poweroff says (bhyve, too, restarts the process). A guest that has not
+     * enabled ACPI ignores the button; jhyve says so, and then the daemon resets the machine
+     * ({@code jhyvectl --force-reset}: exit 0, restarted) unless {@code acpiOnly} (virsh reboot
+     * --mode acpi), which fails instead.
      */
-    public synchronized void reboot(String name) throws DaemonException {
+    public RebootMethod reboot(String name, boolean acpiOnly) throws DaemonException {
+        Running r;
+        Path log;
+        long from;
+        synchronized (this) {
+            r = requireRunning(name);
+            log = Launcher.files(cfg, name).log();
+            from = Launcher.size(log);
+            signal(r, false);
+            r.rebootRequested = true; // jhyve's end is handled under this lock, so not before this
+        }
+        long start = System.currentTimeMillis();
+        while (System.currentTimeMillis() - start < ACPI_ANSWER_MS) {
+            if (Launcher.readFrom(log, from).contains(NO_ACPI)) return noAcpi(r, log, acpiOnly);
+            synchronized (this) {
+                if (running.get(name) != r) return RebootMethod.ACPI; // it is going down already
+            }
+            if (!pause(25)) break;
+        }
+        if (!acpiOnly) {
+            Thread.ofVirtual().name("jhyved reboot " + name).start(() -> lateAnswer(r, log, from, start));
+        }
+        return RebootMethod.ACPI;
+    }
+
+    private synchronized RebootMethod noAcpi(Running r, Path log, boolean acpiOnly) throws DaemonException {
+        var name = r.live.name();
+        if (running.get(name) != r) return RebootMethod.ACPI;
+        if (acpiOnly) {
+            r.rebootRequested = false;
+            throw new DaemonException("operation failed: domain '" + name + "' has not enabled ACPI, so it cannot see"
+                    + " the power button (jvirsh reset " + name + " resets it)");
+        }
+        Launcher.note(log, "reboot: the guest has not enabled ACPI; resetting it (jhyvectl --force-reset)");
+        homes.forceReset(name);
+        return RebootMethod.RESET;
+    }
+
+    /** The "no ACPI" answer came after reboot returned: reset then, if the reboot still stands. */
+    private void lateAnswer(Running r, Path log, long from, long start) {
+        while (System.currentTimeMillis() - start < ACPI_LATE_ANSWER_MS) {
+            synchronized (this) {
+                if (closed || running.get(r.live.name()) != r || !r.rebootRequested) return;
+            }
+            if (Launcher.readFrom(log, from).contains(NO_ACPI)) {
+                try {
+                    noAcpi(r, log, false);
+                } catch (DaemonException e) {
+                    Launcher.note(log, e.getMessage());
+                }
+                return;
+            }
+            if (!pause(100)) return;
+        }
+    }
+
+    /**
+     * virsh reset: jhyve exits 0 at once (jhyvectl --force-reset), as on a guest reset, and the
+     * daemon starts the domain again whatever on_reboot says (the domain stays up, as a reset
+     * QEMU guest does).
+     */
+    public synchronized void reset(String name) throws DaemonException {
         var r = requireRunning(name);
         r.rebootRequested = true;
-        signal(r, false);
+        try {
+            homes.forceReset(name);
+        } catch (DaemonException e) {
+            r.rebootRequested = false;
+            throw e;
+        }
+        Launcher.note(Launcher.files(cfg, name).log(), "reset (jhyvectl --force-reset)");
+    }
+
+    /** Sleeps; false when interrupted. */
+    private static boolean pause(long ms) {
+        try {
+            Thread.sleep(ms);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** SIGKILL to jhyve; returns once the domain has stopped and its taps are gone. */
@@ -481,20 +584,16 @@ public final class Daemon implements AutoCloseable {
             var problem = taps.remove(t);
             if (problem != null) Launcher.note(f.log(), problem);
         }
-        if (hadLoader(r.live)) ctlDestroy(r.live.name(), f.log());
+        // jhyve leaves its VM home (stopped, or stale when killed): remove it, as libvirt runs
+        // bhyvectl --destroy after every run, so that neither a restart nor a later start finds it.
+        try {
+            var removed = homes.removeLeftover(r.live.name());
+            if (removed != null) Launcher.note(f.log(), removed);
+        } catch (DaemonException e) {
+            Launcher.note(f.log(), e.getMessage());
+            log.accept(e.getMessage());
+        }
         deleteRunFiles(r.live.name());
-    }
-
-    /** Whether the domain's start ran a loader before jhyve (then a VM home outlives jhyve). */
-    private boolean hadLoader(Domain d) {
-        if (d.bootloader() == null && d.os().loader() != null) return false;
-        return !(d.os().directKernel() && cfg.kernelBoot() == ConversionOptions.KernelBoot.JHYVE);
-    }
-
-    /** A loader leaves a VM home behind; jhyvectl --destroy removes it, as libvirt runs bhyvectl. */
-    private void ctlDestroy(String name, Path log) {
-        var res = HostCommand.run(List.of(cfg.ctl(), "--destroy", "--vm=" + name));
-        if (res.status() != 0 && !res.output().isBlank()) Launcher.note(log, "jhyvectl --destroy: " + res.output().strip());
     }
 
     private void deleteRunFiles(String name) {

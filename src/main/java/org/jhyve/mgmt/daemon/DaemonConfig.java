@@ -16,12 +16,12 @@ import org.jhyve.mgmt.argv.ConversionOptions;
  *                    definition), NAME.sh (the start script), NAME.pid, NAME.exit
  * @param logDir      NAME.log (jhyve's and the loader's output, daemon notes) and NAME.console.log
  *                    (what the guest wrote on its serial consoles)
- * @param jhyve       the jhyve program; loader and ctl likewise (jhyveload, jhyvectl)
+ * @param jhyve       the jhyve program; loader likewise (jhyveload)
  * @param kernelBoot  who loads a {@code <os><kernel>}: jhyve itself ({@code -o jhyve.kernel=}) or jhyveload
  * @param ip          the ip(8) command and leading options (for example {@code ip -n NETNS}) used for taps
  */
 public record DaemonConfig(Path socket, Path stateDir, Path runDir, Path logDir, String jhyve, String loader,
-                           String ctl, ConversionOptions.KernelBoot kernelBoot, List<String> ip,
+                           ConversionOptions.KernelBoot kernelBoot, List<String> ip,
                            Path firmwareDir, Path nvramDir, boolean autostart) {
     public DaemonConfig {
         ip = List.copyOf(ip);
@@ -52,7 +52,7 @@ public record DaemonConfig(Path socket, Path stateDir, Path runDir, Path logDir,
         Path log = path(env, "JHYVE_LOG_DIR", "/var/log/jhyve");
         var binDir = env.get("JHYVE_BIN_DIR");
         String bin = binDir == null || binDir.isEmpty() ? "" : binDir + "/";
-        String jhyve = bin + "jhyve", loader = bin + "jhyveload", ctl = bin + "jhyvectl";
+        String jhyve = bin + "jhyve", loader = bin + "jhyveload";
         var kernelBoot = ConversionOptions.KernelBoot.JHYVE;
         List<String> ip = List.of("ip");
         Path firmware = path(env, "JHYVE_FIRMWARE_DIR", ConversionOptions.DEFAULT_FIRMWARE_DIR.toString());
@@ -79,7 +79,6 @@ public record DaemonConfig(Path socket, Path stateDir, Path runDir, Path logDir,
                 case "--log-dir" -> log = Path.of(v);
                 case "--jhyve" -> jhyve = v;
                 case "--jhyveload" -> loader = v;
-                case "--jhyvectl" -> ctl = v;
                 case "--firmware-dir" -> firmware = Path.of(v);
                 case "--kernel-loader" -> kernelBoot = switch (v) {
                     case "jhyve" -> ConversionOptions.KernelBoot.JHYVE;
@@ -91,7 +90,7 @@ public record DaemonConfig(Path socket, Path stateDir, Path runDir, Path logDir,
             }
         }
         if (nvram == null) nvram = state.resolve("nvram");
-        return new DaemonConfig(socket, state, run, log, jhyve, loader, ctl, kernelBoot, ip, firmware, nvram, autostart);
+        return new DaemonConfig(socket, state, run, log, jhyve, loader, kernelBoot, ip, firmware, nvram, autostart);
     }
 
     private static Path path(Map<String, String> env, String var, String dflt) {
@@ -107,7 +106,7 @@ public record DaemonConfig(Path socket, Path stateDir, Path runDir, Path logDir,
                   --run-dir DIR          running domains' state (default /run/jhyve)
                   --log-dir DIR          per-domain logs (default /var/log/jhyve)
                   --jhyve PROG           the jhyve program (default: jhyve beside jhyved, env JHYVE_BIN_DIR)
-                  --jhyveload PROG, --jhyvectl PROG
+                  --jhyveload PROG       the loader for --kernel-loader jhyveload (default: beside jhyved)
                   --kernel-loader jhyve|jhyveload
                                          who loads <os><kernel>: jhyve itself (-o jhyve.kernel=, default)
                                          or a jhyveload -k line before jhyve

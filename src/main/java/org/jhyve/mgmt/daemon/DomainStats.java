@@ -120,16 +120,7 @@ final class DomainStats {
             var e = new LinkedHashMap<String, Object>();
             e.put("device", disk.targetDev());
             e.put("source", disk.sourceFile());
-            if (disk.sourceFile() != null) {
-                try {
-                    var p = Path.of(disk.sourceFile());
-                    e.put("capacity", Files.size(p));
-                    var blocks = Files.getAttribute(p, "unix:size");
-                    e.put("allocation", blocks);
-                } catch (IOException | UnsupportedOperationException | IllegalArgumentException x) {
-                    e.put("error", "cannot stat " + disk.sourceFile());
-                }
-            }
+            if (disk.sourceFile() != null) e.putAll(diskFile(Path.of(disk.sourceFile())));
             list.add(e);
         }
         if (device != null && list.isEmpty()) throw new DaemonException("invalid argument: invalid path: " + device);
@@ -141,8 +132,31 @@ final class DomainStats {
                 m.put("wr_bytes", io[1]);
             }
         }
-        m.put("note", "jhyve counts no requests per disk; rd_bytes/wr_bytes are the storage I/O of the whole jhyve process");
+        m.put("note", "jhyve counts no requests per disk (jhyvectl --get-stats has per-vCPU exit counts only);"
+                + " rd_bytes/wr_bytes are the storage I/O of the whole jhyve process");
         return m;
+    }
+
+    /**
+     * A disk file's capacity (its size) and allocation (the bytes its blocks take, less than the
+     * size for a sparse file), or an error entry. The JDK has no st_blocks, so stat(1) gives it.
+     */
+    static Map<String, Object> diskFile(Path p) {
+        var e = new LinkedHashMap<String, Object>();
+        try {
+            e.put("capacity", Files.size(p));
+        } catch (IOException x) {
+            e.put("error", "cannot stat " + p + ": " + x.getMessage());
+            return e;
+        }
+        var r = HostCommand.run(List.of("stat", "-L", "-c", "%b %B", "--", p.toString()));
+        var w = r.output().strip().split(" ");
+        if (r.status() == 0 && w.length == 2 && w[0].matches("\\d+") && w[1].matches("\\d+")) {
+            e.put("allocation", Long.parseLong(w[0]) * Long.parseLong(w[1]));
+        } else {
+            e.put("error", "cannot read the allocation of " + p + ": " + r.output().strip());
+        }
+        return e;
     }
 
     static Map<String, Object> ifstat(Daemon d, String name, String device) throws DaemonException {

@@ -148,7 +148,7 @@ final class Launcher {
         return out;
     }
 
-    private static long size(Path p) {
+    static long size(Path p) {
         try {
             return Files.size(p);
         } catch (IOException e) {
@@ -156,7 +156,7 @@ final class Launcher {
         }
     }
 
-    private static String readFrom(Path log, long from) {
+    static String readFrom(Path log, long from) {
         try (var ch = java.nio.channels.FileChannel.open(log)) {
             long n = ch.size() - from;
             if (n <= 0) return "";

@@ -43,7 +43,15 @@ final class Requests {
                 yield null;
             }
             case "reboot" -> {
-                d.reboot(name(d, req));
+                var mode = Json.str(req, "mode");
+                if (mode != null && !mode.equals("acpi")) {
+                    throw new DaemonException("Requested operation is not supported: reboot mode '" + mode
+                            + "' (jhyve has only acpi)");
+                }
+                yield d.reboot(name(d, req), mode != null).name().toLowerCase();
+            }
+            case "reset" -> {
+                d.reset(name(d, req));
                 yield null;
             }
             case "destroy" -> {

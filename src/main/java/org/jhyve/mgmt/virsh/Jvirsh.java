@@ -196,7 +196,7 @@ public final class Jvirsh {
 
                 Domains (jhyved):
                   define FILE | create FILE [--console] | undefine DOM
-                  start DOM [--console] | shutdown DOM | reboot DOM | destroy DOM
+                  start DOM [--console] | shutdown DOM | reboot DOM [--mode acpi] | reset DOM | destroy DOM
                   list [--all|--inactive] [--name] | dominfo DOM | domstate DOM [--reason]
                   dumpxml DOM [--inactive] | edit DOM | autostart DOM [--disable]
                   console DOM [DEVNAME] [--force]          (Ctrl-] leaves)
@@ -204,7 +204,7 @@ public final class Jvirsh {
                   domblkstat DOM [DEVICE] | domifstat DOM INTERFACE
                 Host: capabilities | nodeinfo | version | hostname
                 --json after a command prints the daemon's answer as JSON (list, dominfo, domstate,
-                nodeinfo, version, hostname, vcpupin, domblkstat, domifstat).
+                nodeinfo, version, hostname, vcpupin, domblkstat, domifstat, reboot).
                 """);
     }
 }

@@ -19,12 +19,12 @@ import org.jhyve.mgmt.daemon.Json;
  */
 final class Verbs {
     static final List<String> COMMANDS = List.of("define", "undefine", "create", "start", "shutdown", "reboot",
-            "destroy", "list", "dominfo", "domstate", "dumpxml", "edit", "autostart", "console", "capabilities",
+            "reset", "destroy", "list", "dominfo", "domstate", "dumpxml", "edit", "autostart", "console", "capabilities",
             "nodeinfo", "vcpupin", "domblkstat", "domifstat", "version", "hostname");
 
     /** Options that take a value (the rest are flags). */
     private static final Set<String> VALUED = Set.of("--file", "--domain", "--devname", "--vcpu", "--cpulist",
-            "--device", "--interface");
+            "--device", "--interface", "--mode");
 
     private final DaemonClient client;
     private final PrintStream out, err;
@@ -140,15 +140,25 @@ final class Verbs {
                 message("Domain '" + name + "' started");
                 return a.has("--console") ? console(name, null, false) : 0;
             }
-            case "shutdown", "reboot", "destroy" -> {
+            case "shutdown", "reset", "destroy" -> {
                 var a = parse(cmd, argv, Set.of("--graceful"));
                 var name = a.need(0, "--domain", "domain");
                 client.call(req(cmd, "name", name));
                 message(switch (cmd) {
                     case "shutdown" -> "Domain '" + name + "' is being shutdown";
-                    case "reboot" -> "Domain '" + name + "' is being rebooted";
+                    case "reset" -> "Domain '" + name + "' was reset";
                     default -> "Domain '" + name + "' destroyed";
                 });
+                return 0;
+            }
+            case "reboot" -> {
+                var a = parse(cmd, argv, Set.of());
+                var name = a.need(0, "--domain", "domain");
+                var how = client.call(req(cmd, "name", name, "mode", a.opts().get("--mode")));
+                if (json(a, how)) return 0;
+                // virsh's message; the reset a guest without ACPI gets instead is worth knowing
+                if ("reset".equals(how)) err.println("warning: the guest has not enabled ACPI: it was reset instead");
+                message("Domain '" + name + "' is being rebooted");
                 return 0;
             }
             case "list" -> {

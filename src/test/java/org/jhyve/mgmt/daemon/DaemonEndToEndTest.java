@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.jhyve.KvmAvailable;
+import org.jhyve.home.HomeState;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -50,6 +51,7 @@ class DaemonEndToEndTest {
             // a second console client is refused while one is attached, but that needs a running VM
             assertEquals(1, h.virsh("console", "echo1").status());
             assertEquals("error: Requested operation is not valid: domain is not running\n", h.virsh("console", "echo1").err());
+            h.assertNoHomesLeft();
         }
     }
 
@@ -69,14 +71,16 @@ class DaemonEndToEndTest {
             h.await("button shut off", 30, () -> h.state("button").startsWith("shut off"));
             assertEquals("shut off (shutdown)", h.state("button"));
             assertTrue(h.consoleLog("button").contains("sigterm: power button"), h.consoleLog("button"));
+            h.assertNoHomesLeft();
         }
     }
 
     @Test
-    void onPoweroffRestartBringsItBackAndDestroyStopsIt() throws Exception {
+    void onPoweroffAndOnCrashRestartBringItBackAndDestroyStopsIt() throws Exception {
         try (var h = new DaemonHarness(tmp)) {
             h.startDaemon();
-            h.define("phoenix", DaemonHarness.guestXml("phoenix", "echo", "<on_poweroff>restart</on_poweroff>"));
+            h.define("phoenix", DaemonHarness.guestXml("phoenix", "echo",
+                    "<on_poweroff>restart</on_poweroff><on_crash>restart</on_crash>"));
             h.ok("start", "phoenix");
             long firstPid = h.jhyvePid("phoenix");
             h.await("echo: ready", 30, () -> h.consoleLog("phoenix").contains("echo: ready"));
@@ -85,10 +89,64 @@ class DaemonEndToEndTest {
                     && h.jhyvePid("phoenix") != 0 && h.jhyvePid("phoenix") != firstPid);
             assertEquals("running (booted)", h.state("phoenix"));
             assertTrue(h.ok("list").out().contains(" 2    phoenix   running"), h.ok("list").out());
+            // while it runs, its home is there; killed, it leaves a stale home that would refuse the
+            // name: the daemon removes it before the on_crash restart
+            var home = DaemonHarness.homes().home("phoenix").requireStatus();
+            assertEquals(HomeState.RUNNING, home.state(), home.line());
+            assertEquals(1, DaemonHarness.ramFiles("phoenix").size());
+            long secondPid = h.jhyvePid("phoenix");
+            ProcessHandle.of(secondPid).orElseThrow().destroyForcibly();
+            h.await("a boot after the crash", 60, () -> h.consoleLog("phoenix").split("jhyve-testguest: start", -1).length == 4
+                    && h.jhyvePid("phoenix") != 0 && h.jhyvePid("phoenix") != secondPid);
+            assertEquals("running (booted)", h.state("phoenix"));
+            var log = Files.readString(h.logs.resolve("phoenix.log"));
+            assertTrue(log.contains("domain ended (exit 137): crashed (crashed), starting it again"), log);
+            assertTrue(log.contains("removed the VM home ") && log.contains("(stale, left by jhyve pid " + secondPid + ")"), log);
             assertEquals("Domain 'phoenix' destroyed\n\n", h.ok("destroy", "phoenix").out());
             assertEquals("shut off (destroyed)", h.state("phoenix"));
             Thread.sleep(500);
             assertEquals("shut off (destroyed)", h.state("phoenix"), "a destroyed domain is not restarted");
+            h.assertNoHomesLeft();
+        }
+    }
+
+    @Test
+    void rebootWithoutAcpiResetsAndResetRestartsWhateverOnRebootSays() throws Exception {
+        try (var h = new DaemonHarness(tmp)) {
+            h.startDaemon();
+            // the echo guest never enables ACPI, so the power button cannot reach it
+            h.define("bouncer", DaemonHarness.guestXml("bouncer", "echo", "<on_reboot>destroy</on_reboot>"));
+            h.ok("start", "bouncer");
+            h.await("echo: ready", 30, () -> h.consoleLog("bouncer").contains("echo: ready"));
+            var r = h.virsh("reboot", "bouncer", "--mode", "acpi");
+            assertEquals(1, r.status(), r.describe());
+            assertEquals("error: operation failed: domain 'bouncer' has not enabled ACPI, so it cannot see the power button"
+                    + " (jvirsh reset bouncer resets it)\n", r.err());
+            assertEquals("running (booted)", h.state("bouncer"));
+            r = h.virsh("reboot", "bouncer", "--mode", "agent");
+            assertEquals("error: Requested operation is not supported: reboot mode 'agent' (jhyve has only acpi)\n", r.err());
+            // plain reboot: jhyve says the button is ignored, so the daemon resets it (jhyve exits 0)
+            // and starts it again, although on_reboot says destroy
+            long firstPid = h.jhyvePid("bouncer");
+            r = h.ok("reboot", "bouncer");
+            assertEquals("Domain 'bouncer' is being rebooted\n\n", r.out());
+            assertEquals("warning: the guest has not enabled ACPI: it was reset instead\n", r.err());
+            h.await("a second boot", 60, () -> h.consoleLog("bouncer").split("echo: ready", -1).length == 3
+                    && h.jhyvePid("bouncer") != 0 && h.jhyvePid("bouncer") != firstPid);
+            var log = Files.readString(h.logs.resolve("bouncer.log"));
+            assertTrue(log.contains("reboot: the guest has not enabled ACPI; resetting it (jhyvectl --force-reset)"), log);
+            assertTrue(log.contains("domain ended (exit 0): shut off (shutdown), starting it again"), log);
+            long secondPid = h.jhyvePid("bouncer");
+            assertEquals("Domain 'bouncer' was reset\n\n", h.ok("reset", "bouncer").out());
+            h.await("a third boot", 60, () -> h.consoleLog("bouncer").split("echo: ready", -1).length == 4
+                    && h.jhyvePid("bouncer") != 0 && h.jhyvePid("bouncer") != secondPid);
+            assertEquals("running (booted)", h.state("bouncer"));
+            // quit powers it off: on_poweroff (destroy) applies, the reboot requests are gone with their runs
+            h.virsh(DaemonHarness.input("quit\r"), "console", "bouncer");
+            h.await("bouncer shut off", 30, () -> h.state("bouncer").startsWith("shut off"));
+            assertEquals("shut off (shutdown)", h.state("bouncer"));
+            assertEquals("error: Requested operation is not valid: domain is not running\n", h.virsh("reset", "bouncer").err());
+            h.assertNoHomesLeft();
         }
     }
 
@@ -121,6 +179,7 @@ class DaemonEndToEndTest {
             assertEquals("shut off (shutdown)", h.state("keeper"));
             assertTrue(h.consoleLog("keeper").contains("sigterm: power button"), h.consoleLog("keeper"));
             h.ok("destroy", "lazarus");
+            h.assertNoHomesLeft();
         }
     }
 
@@ -142,6 +201,7 @@ class DaemonEndToEndTest {
             h.startDaemon();
             Thread.sleep(300);
             assertEquals("shut off (unknown)", h.state("auto"));
+            h.assertNoHomesLeft();
         }
     }
 
@@ -151,12 +211,14 @@ class DaemonEndToEndTest {
             h.startDaemon();
             var f = tmp.resolve("t.xml");
             Files.writeString(f, DaemonHarness.guestXml("fleeting", "sigterm", ""));
+            h.uses("fleeting");
             assertEquals("Domain 'fleeting' created from " + f + "\n\n", h.ok("create", f.toString()).out());
             assertTrue(h.ok("dominfo", "fleeting").out().contains("Persistent:     no\n"));
             h.ok("destroy", "fleeting");
             var r = h.virsh("domstate", "fleeting");
             assertEquals("error: failed to get domain 'fleeting'\n", r.err());
             assertEquals("", h.ok("list", "--all", "--name").out().strip());
+            h.assertNoHomesLeft();
         }
     }
 }

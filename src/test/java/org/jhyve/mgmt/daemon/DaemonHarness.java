@@ -17,12 +17,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.jhyve.home.HomeState;
+import org.jhyve.home.VmHomes;
 import org.jhyve.mgmt.virsh.Jvirsh;
 
 /**
  * jhyved as a child process on a temporary socket and state, run, log directories, with jhyve
- * (and jhyved, jvirsh) from target/classes through small scripts; jvirsh runs in the test's JVM.
- * Closing it destroys what still runs: the VMs (by their pid files) and the daemon.
+ * (and jhyveload, jvirsh) from target/classes through small scripts; jvirsh runs in the test's
+ * JVM. VM homes and guest RAM files go where JHYVE_VMM_DIR and JHYVE_SHM_DIR say (surefire points
+ * them into target/); {@link #assertNoHomesLeft} checks that the daemon removed those of the
+ * domains a test used. Closing it destroys what still runs: the VMs (by their pid files), the
+ * daemon, then what the VMs left in their homes.
  */
 final class DaemonHarness implements AutoCloseable {
     record Result(int status, String out, String err) {
@@ -33,6 +38,7 @@ final class DaemonHarness implements AutoCloseable {
     private final List<String> extraArgs;
     private Process daemon;
     private final List<Path> daemonLogs = new ArrayList<>();
+    private final java.util.Set<String> domains = new java.util.TreeSet<>();
 
     DaemonHarness(Path dir, String... extraArgs) throws IOException {
         this.dir = dir;
@@ -44,6 +50,7 @@ final class DaemonHarness implements AutoCloseable {
         this.extraArgs = List.of(extraArgs);
         Files.createDirectories(bin);
         script("jhyve", "org.jhyve.cli.Jhyve", "-Xss512k");
+        script("jhyveload", "org.jhyve.cli.Jhyveload", "");
         script("jvirsh", "org.jhyve.mgmt.virsh.Jvirsh", "");
     }
 
@@ -96,7 +103,7 @@ final class DaemonHarness implements AutoCloseable {
         var cmd = new ArrayList<>(List.of(java(), "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1", "-cp", classes(), Jhyved.class.getName(), "--socket", socket.toString(),
                 "--state-dir", state.toString(), "--run-dir", run.toString(), "--log-dir", logs.toString(),
-                "--jhyve", bin.resolve("jhyve").toString(), "--jhyvectl", bin.resolve("no-jhyvectl").toString()));
+                "--jhyve", bin.resolve("jhyve").toString()));
         cmd.addAll(extraArgs);
         cmd.addAll(List.of(more));
         var log = dir.resolve("jhyved-" + daemonLogs.size() + ".log");
@@ -167,6 +174,7 @@ final class DaemonHarness implements AutoCloseable {
     static InputStream input(String text) { return new ByteArrayInputStream(text.getBytes(StandardCharsets.US_ASCII)); }
 
     Path define(String name, String xml) throws IOException {
+        domains.add(name);
         var f = dir.resolve(name + ".xml");
         Files.writeString(f, xml);
         ok("define", f.toString());
@@ -217,6 +225,38 @@ final class DaemonHarness implements AutoCloseable {
         }
     }
 
+    /** Notes a domain the test runs without {@link #define} (create), for the home checks. */
+    void uses(String name) { domains.add(name); }
+
+    static VmHomes homes() { return VmHomes.fromEnvironment(); }
+
+    /** Where guest RAM files go (JHYVE_SHM_DIR, else /dev/shm). */
+    static Path shmDir() {
+        var s = System.getenv(VmHomes.SHM_ENV);
+        return Path.of(s == null || s.isEmpty() ? "/dev/shm" : s);
+    }
+
+    /** The guest RAM files of a domain: jhyve-NAME-XXXXXXXX. */
+    static List<Path> ramFiles(String name) {
+        try (var s = Files.list(shmDir())) {
+            return s.filter(p -> p.getFileName().toString().matches("jhyve-" + java.util.regex.Pattern.quote(name)
+                    + "-[0-9a-f]+")).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /** Fails when a domain the test used still has a VM home or a guest RAM file. */
+    void assertNoHomesLeft() {
+        var left = new ArrayList<String>();
+        for (var n : domains) {
+            homes().home(n).status().ifPresent(st -> left.add(st.line().strip() + " in " + homes().root()));
+            for (var f : ramFiles(n)) left.add(f.toString());
+        }
+        if (!left.isEmpty()) fail("left behind:\n" + String.join("\n", left) + "\n--- jhyved:\n" + daemonLog()
+                + "\n--- domain logs:\n" + domainLogs());
+    }
+
     @Override
     public void close() throws Exception {
         // VMs first (their pid files), then the daemon
@@ -224,7 +264,14 @@ final class DaemonHarness implements AutoCloseable {
             for (var p : s.filter(x -> x.toString().endsWith(".pid")).toList()) {
                 try {
                     long pid = Long.parseLong(Files.readString(p).strip());
-                    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                    ProcessHandle.of(pid).ifPresent(h -> {
+                        h.destroyForcibly();
+                        try {
+                            h.onExit().get(10, TimeUnit.SECONDS);
+                        } catch (Exception e) {
+                            System.err.println("DaemonHarness: jhyve pid " + pid + " did not end on SIGKILL: " + e);
+                        }
+                    });
                 } catch (IOException | NumberFormatException e) {
                     // gone already
                 }
@@ -235,6 +282,18 @@ final class DaemonHarness implements AutoCloseable {
         if (daemon != null && daemon.isAlive()) {
             daemon.destroy();
             if (!daemon.waitFor(10, TimeUnit.SECONDS)) daemon.destroyForcibly();
+        }
+        // a failed test may leave killed VMs' homes: they would refuse the names in later runs
+        for (var n : domains) {
+            var h = homes().home(n);
+            try {
+                var st = h.status();
+                if (st.isPresent() && st.get().state() != HomeState.RUNNING && st.get().state() != HomeState.LOADING) {
+                    h.acquire("DaemonHarness", false, true).destroy();
+                }
+            } catch (RuntimeException e) {
+                System.err.println("DaemonHarness: cannot remove " + h.dir() + ": " + e.getMessage());
+            }
         }
     }
 }

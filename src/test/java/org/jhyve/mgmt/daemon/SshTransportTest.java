@@ -90,6 +90,7 @@ class SshTransportTest {
                     + "&no_verify=1&jvirsh=" + h.bin.resolve("jvirsh") + "&socket=" + h.socket;
             var f = tmp.resolve("far.xml");
             Files.writeString(f, DaemonHarness.guestXml("faraway", "echo", ""));
+            h.uses("faraway");
             var r = h.virsh("-c", uri, "define", f.toString());
             assertEquals(0, r.status(), r.describe() + "\n" + Files.readString(sshDir.resolve("sshd.log")));
             assertEquals("Domain 'faraway' defined from " + f + "\n\n", r.out());
@@ -103,6 +104,7 @@ class SshTransportTest {
             h.await("faraway shut off", 30, () -> h.state("faraway").startsWith("shut off"));
             r = h.virsh("-c", uri, "domstate", "nosuch");
             assertEquals("error: failed to get domain 'nosuch'\n", r.err());
+            h.assertNoHomesLeft();
         } finally {
             sshd.destroy();
             sshd.waitFor(10, TimeUnit.SECONDS);
