@@ -103,7 +103,13 @@ public final class Vcpu {
     private void kick() {
         kvm.setImmediateExit(true);
         int t = tid;
-        if (t != 0 && thread.isAlive()) org.jhyve.sys.Kick.send(t);
+        if (t == 0 || !thread.isAlive()) return;
+        try {
+            org.jhyve.sys.Kick.send(t);
+        } catch (org.jhyve.sys.SysException e) {
+            // ESRCH: the thread ended between the check and the signal; nothing left to kick.
+            if (e.errno != 3) throw e;
+        }
     }
 
     private void loop() {
