@@ -102,6 +102,15 @@ public final class ControlServer implements AutoCloseable {
         } catch (IOException ignored) {
             // the socket file is removed below either way
         }
+        // A request that ended the VM (--force-reset, --force-poweroff) is still writing its
+        // answer: let it finish before the process exits, or jhyvectl sees no answer.
+        if (Thread.currentThread() != thread) {
+            try {
+                thread.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         try {
             Files.deleteIfExists(path);
         } catch (IOException ignored) {

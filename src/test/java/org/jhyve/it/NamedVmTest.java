@@ -89,7 +89,8 @@ class NamedVmTest {
         load(vm, "sigterm");
         try (JhyveProcess p = attach(vm)) {
             p.awaitStdout("sigterm: ready");
-            assertEquals(0, ctl("--vm=" + vm, "--force-reset").exitCode());
+            JhyveProcess.Result reset = ctl("--vm=" + vm, "--force-reset");
+            assertEquals(0, reset.exitCode(), reset.describe());
             assertEquals(0, p.await().exitCode());
         }
         load(vm, "sigterm");
