@@ -4,14 +4,13 @@ import org.jhyve.devices.DeviceContext;
 import org.jhyve.devices.block.BlockBackend;
 import org.jhyve.devices.block.BlockOptions;
 import org.jhyve.devices.block.FileBackend;
+import org.jhyve.sys.Md5;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -75,12 +74,8 @@ public final class VirtioBlk extends VirtioDevice {
     static byte[] identity(String path, String serial) {
         String id = serial;
         if (id == null) {
-            try {
-                byte[] d = MessageDigest.getInstance("MD5").digest(path.getBytes(StandardCharsets.UTF_8));
-                id = String.format("BHYVE-%02X%02X-%02X%02X-%02X%02X", d[0], d[1], d[2], d[3], d[4], d[5]);
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException("MD5 is missing from this JDK", e);
-            }
+            byte[] d = Md5.digest(path.getBytes(StandardCharsets.UTF_8));
+            id = String.format("BHYVE-%02X%02X-%02X%02X-%02X%02X", d[0], d[1], d[2], d[3], d[4], d[5]);
         }
         byte[] out = new byte[ID_BYTES];
         byte[] b = id.getBytes(StandardCharsets.US_ASCII);
