@@ -91,7 +91,7 @@ def idle_guest(cmd, settle=1.5):
     deadline = time.monotonic() + 30
     buf = b""
     os.set_blocking(p.stdout.fileno(), False)
-    while b"echo: ready" not in buf and time.monotonic() < deadline:
+    while b"echo: ready" not in buf and time.monotonic() < deadline and p.poll() is None:
         try:
             chunk = p.stdout.read(4096)
         except BlockingIOError:
@@ -101,7 +101,7 @@ def idle_guest(cmd, settle=1.5):
         else:
             time.sleep(0.01)
     if b"echo: ready" not in buf:
-        p.kill()
+        stop(p)
         raise RuntimeError(f"{cmd[0]}: guest not ready: {buf[-200:]!r}")
     time.sleep(settle)
     return p
@@ -110,6 +110,9 @@ def idle_guest(cmd, settle=1.5):
 def stop(p):
     p.send_signal(signal.SIGKILL)
     p.wait()
+    if p.args[0] == JHYVE:   # a killed jhyve leaves its /run/jhyve/vmm entry behind
+        subprocess.run([JHYVECTL, f"--vm={p.args[-1]}", "--destroy"], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
 
 
 def m_startup(rounds):
@@ -440,10 +443,17 @@ def main():
         subprocess.run("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-system-x86",
                        shell=True, check=True, stdout=subprocess.DEVNULL)
     rows = []
-    for m in a.metrics:
-        if m not in METRICS:
-            sys.exit(f"unknown metric {m}; known: {', '.join(METRICS)}")
-        rows += METRICS[m](rounds)
+    try:
+        for m in a.metrics:
+            if m not in METRICS:
+                sys.exit(f"unknown metric {m}; known: {', '.join(METRICS)}")
+            rows += METRICS[m](rounds)
+    finally:
+        # as bhyve's, a VM stays registered after it ends until destroyed: leave none behind
+        vmm = "/run/jhyve/vmm"
+        for n in (os.listdir(vmm) if os.path.isdir(vmm) else []):
+            if n == VM or n.startswith(VM + "-"):
+                subprocess.run([JHYVECTL, f"--vm={n}", "--destroy"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     text = table(rows, rounds)
     head = f"Run {time.strftime('%Y-%m-%d %H:%M')} UTC, {rounds} interleaved rounds; machine: {machine()}"
     print(head)
