@@ -6,7 +6,7 @@ JAVA_HOME := $(shell bin/find-java25)
 MVN := JAVA_HOME=$(JAVA_HOME) mvn -B -q
 export JAVA_HOME
 
-.PHONY: build demo test test-slow deps clean
+.PHONY: build demo test test-slow deps clean bench bench-quick
 
 deps:
 	bin/install-deps
@@ -29,6 +29,14 @@ test: deps
 test-slow: deps
 	rm -rf target/test-vmm target/test-shm
 	JAVA_HOME=$(JAVA_HOME) mvn -B --no-transfer-progress test -Pslow
+
+# jhyve next to QEMU on this machine; rewrites the table in BENCHMARKS.md (bench/bench.py --help).
+bench: build
+	bench/bench.py
+
+# A few rounds of each metric, for a smoke check; prints the table without writing BENCHMARKS.md.
+bench-quick: build
+	bench/bench.py --quick --no-write
 
 clean:
 	$(MVN) clean

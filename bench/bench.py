@@ -8,6 +8,7 @@ the table to BENCHMARKS.md (between the markers) unless --no-write.
     bench/bench.py            # all metrics, default rounds
     bench/bench.py --quick    # few rounds (CI smoke)
     bench/bench.py startup memory
+    make bench / make bench-quick   # the same after make build (quick does not write the table)
 
 Needs a built tree (make build) and /dev/kvm; installs QEMU (Debian package) when it is missing.
 """
@@ -26,14 +27,20 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GUEST = os.path.join(ROOT, "guests/build/testguest.elf")
 JHYVE = os.path.join(ROOT, "bin/jhyve")
+JHYVECTL = os.path.join(ROOT, "bin/jhyvectl")
 
 
-def jhyve_cmd(mode, mem_mib=128, cpus=1):
+# Per-run VM names: jhyve registers each VM under /run/jhyve/vmm/NAME, and two benches (or a bench
+# and a test run) on one machine must not collide.
+VM = f"bench{os.getpid()}"
+
+
+def jhyve_cmd(mode, mem_mib=128, cpus=1, name=VM):
     return [JHYVE, "-c", str(cpus), "-m", f"{mem_mib}M", "-s", "0,hostbridge", "-s", "1,lpc",
-            "-l", "com1,stdio", "-o", f"jhyve.kernel={GUEST}", "-o", f"jhyve.cmdline={mode}", "bench"]
+            "-l", "com1,stdio", "-o", f"jhyve.kernel={GUEST}", "-o", f"jhyve.cmdline={mode}", name]
 
 
-def qemu_cmd(mode, mem_mib=128, cpus=1):
+def qemu_cmd(mode, mem_mib=128, cpus=1, name=None):
     # Guest RAM on a memfd, as jhyve's, so resident-memory figures compare like with like.
     return ["qemu-system-x86_64", "-accel", "kvm", "-M", "microvm,acpi=on,memory-backend=ram",
             "-object", f"memory-backend-memfd,id=ram,size={mem_mib}M", "-smp", str(cpus), "-m", f"{mem_mib}M",
@@ -84,7 +91,7 @@ def idle_guest(cmd, settle=1.5):
     deadline = time.monotonic() + 30
     buf = b""
     os.set_blocking(p.stdout.fileno(), False)
-    while b"echo: ready" not in buf and time.monotonic() < deadline:
+    while b"echo: ready" not in buf and time.monotonic() < deadline and p.poll() is None:
         try:
             chunk = p.stdout.read(4096)
         except BlockingIOError:
@@ -94,7 +101,7 @@ def idle_guest(cmd, settle=1.5):
         else:
             time.sleep(0.01)
     if b"echo: ready" not in buf:
-        p.kill()
+        stop(p)
         raise RuntimeError(f"{cmd[0]}: guest not ready: {buf[-200:]!r}")
     time.sleep(settle)
     return p
@@ -103,6 +110,9 @@ def idle_guest(cmd, settle=1.5):
 def stop(p):
     p.send_signal(signal.SIGKILL)
     p.wait()
+    if p.args[0] == JHYVE:   # a killed jhyve leaves its /run/jhyve/vmm entry behind
+        subprocess.run([JHYVECTL, f"--vm={p.args[-1]}", "--destroy"], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
 
 
 def m_startup(rounds):
@@ -141,7 +151,7 @@ def m_density(rounds, window=10.0, cap=12):
         t0 = time.monotonic()
         try:
             while time.monotonic() - t0 < window and len(procs) < cap:
-                procs.append(idle_guest(cmd("echo", mem_mib=64), settle=0))
+                procs.append(idle_guest(cmd("echo", mem_mib=64, name=f"{VM}-{len(procs)}"), settle=0))
             counts[name] = [len(procs) / (time.monotonic() - t0)]
             per[name] = [statistics.mean(rss_kib(p.pid) for p in procs) / 1024]
         finally:
@@ -160,9 +170,13 @@ FLOOR = os.path.join(ROOT, "bench/floor/build")
 def run_ms(cmd):
     t0 = time.monotonic()
     r = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ms = (time.monotonic() - t0) * 1000
+    if cmd[0] == JHYVE:
+        # pc-testdev ends jhyve at once, without removing its /run/jhyve/vmm entry
+        subprocess.run([JHYVECTL, f"--vm={VM}", "--destroy"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if r.returncode != 1:  # pc-testdev / isa-debug-exit with value 0 ends both VMMs with status 1
         raise RuntimeError(f"{cmd[0]} ended with status {r.returncode}")
-    return (time.monotonic() - t0) * 1000
+    return ms
 
 
 def m_exits(rounds, n=100000):
@@ -171,7 +185,7 @@ def m_exits(rounds, n=100000):
     The raw floor is bench/floor/kvmfloor.c, a minimal C KVM loop over the same instructions."""
     subprocess.run(["make", "-s", "-C", os.path.join(ROOT, "bench/floor"), f"N={n}"], check=True)
     jh = lambda elf: [JHYVE, "-m", "16M", "-s", "0,hostbridge", "-s", "1,lpc", "-l", "pc-testdev",
-                      "-o", f"jhyve.kernel={elf}", "exits"]
+                      "-o", f"jhyve.kernel={elf}", VM]
     qm = lambda elf: ["qemu-system-x86_64", "-accel", "kvm", "-M", "microvm", "-m", "16", "-nographic", "-nodefaults",
                       "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-kernel", elf]
     rows = []
@@ -198,13 +212,15 @@ BLK_LINE = re.compile(r"^blk-bench: (\S+) qd=(\d+) bs=\d+ ops=\d+ bytes=\d+ us=\
                       re.M)
 
 
-def m_blk(rounds, ms=500, mib=64):
+def m_blk(rounds, mib=64):
     """virtio-blk from the same guest (blk-bench, modern transport, polled) on a raw file each.
 
     Both back ends buffered by default (jhyve without nocache, QEMU cache=writeback,aio=threads);
     JHYVE_BENCH_BLK=direct switches both to O_DIRECT (jhyve nocache, QEMU cache=none). QEMU runs
     microvm with pcie=on and -device virtio-blk-pci (queue 256; jhyve's is bhyve's 64): the guest
     uses indirect descriptors, so both run at queue depth 32."""
+    # 2 s per test: in the first second jhyve's figures include JIT warm-up (BENCHMARKS.md); --quick: 0.5 s
+    ms = 500 if rounds <= 3 else 2000
     direct = os.environ.get("JHYVE_BENCH_BLK", "buffered") == "direct"
     tmp = os.path.join(ROOT, "target", "bench-blk")
     os.makedirs(tmp, exist_ok=True)
@@ -245,7 +261,7 @@ def m_blk(rounds, ms=500, mib=64):
         if set(by) != set(VMMS):
             raise RuntimeError(f"blk-bench {test} qd={qd} ran on {sorted(by)} only (queue depths differ)")
         unit = "MB/s, 128 KiB requests" if test.startswith("seq") else "IOPS, 4 KiB"
-        rows.append((f"virtio-blk {test} QD{qd} ({unit}, {kind} raw file)", "higher is better",
+        rows.append((f"virtio-blk {test} QD{qd} ({unit}, {kind} raw file, {ms / 1000:g} s)", "higher is better",
                      by["jhyve"], by["qemu"]))
     return rows
 
@@ -427,10 +443,17 @@ def main():
         subprocess.run("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-system-x86",
                        shell=True, check=True, stdout=subprocess.DEVNULL)
     rows = []
-    for m in a.metrics:
-        if m not in METRICS:
-            sys.exit(f"unknown metric {m}; known: {', '.join(METRICS)}")
-        rows += METRICS[m](rounds)
+    try:
+        for m in a.metrics:
+            if m not in METRICS:
+                sys.exit(f"unknown metric {m}; known: {', '.join(METRICS)}")
+            rows += METRICS[m](rounds)
+    finally:
+        # as bhyve's, a VM stays registered after it ends until destroyed: leave none behind
+        vmm = "/run/jhyve/vmm"
+        for n in (os.listdir(vmm) if os.path.isdir(vmm) else []):
+            if n == VM or n.startswith(VM + "-"):
+                subprocess.run([JHYVECTL, f"--vm={n}", "--destroy"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     text = table(rows, rounds)
     head = f"Run {time.strftime('%Y-%m-%d %H:%M')} UTC, {rounds} interleaved rounds; machine: {machine()}"
     print(head)

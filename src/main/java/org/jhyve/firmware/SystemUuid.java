@@ -4,11 +4,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.jhyve.config.ConfigException;
+import org.jhyve.sys.Md5;
 
 /** The SMBIOS system UUID: bhyve's {@code uuid} variable, or bhyve's reproducible default. */
 public final class SystemUuid {
@@ -44,15 +43,7 @@ public final class SystemUuid {
         byte[] name = hostName.getBytes(StandardCharsets.UTF_8);
         // gethostname() truncates to the buffer, keeping room for the NUL.
         System.arraycopy(name, 0, host, 0, Math.min(name.length, HOST_NAME_BUFFER - 1));
-        MessageDigest md5;
-        try {
-            md5 = MessageDigest.getInstance("MD5");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no MD5", e);
-        }
-        md5.update(vmName.getBytes(StandardCharsets.UTF_8));
-        md5.update(host);
-        byte[] d = md5.digest();
+        byte[] d = Md5.digest(vmName.getBytes(StandardCharsets.UTF_8), host);
         d[6] = (byte) ((d[6] & 0x0F) | 0x30);
         d[8] = (byte) ((d[8] & 0x3F) | 0x80);
         return d;

@@ -1,10 +1,9 @@
 package org.jhyve.devices.net;
 
 import org.jhyve.config.ConfigException;
+import org.jhyve.sys.Md5;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
@@ -48,13 +47,8 @@ public record MacAddress(byte[] bytes) {
 
     /** bhyve's default: 00:a0:98 followed by the first three bytes of MD5("slot-function-vmname"). */
     public static MacAddress generated(int slot, int function, String vmName) {
-        try {
-            byte[] d = MessageDigest.getInstance("MD5")
-                    .digest((slot + "-" + function + "-" + vmName).getBytes(StandardCharsets.UTF_8));
-            return new MacAddress(new byte[] {0x00, (byte) 0xa0, (byte) 0x98, d[0], d[1], d[2]});
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no MD5", e);
-        }
+        byte[] d = Md5.digest((slot + "-" + function + "-" + vmName).getBytes(StandardCharsets.UTF_8));
+        return new MacAddress(new byte[] {0x00, (byte) 0xa0, (byte) 0x98, d[0], d[1], d[2]});
     }
 
     /** mac= when set, else bhyve's default for that slot/function and VM name. */

@@ -40,6 +40,13 @@ public abstract class VirtioDevice {
     /** The driver notified queue q (or the transport re-checks it). Guest errors throw VirtioException. */
     protected abstract void queueNotify(int q);
 
+    /**
+     * Called on the device thread right after {@link #queueNotify} (also when it threw), without
+     * the transport's lock: work that may block (a request's I/O) runs here, so vCPUs reading the
+     * transport's registers meanwhile do not wait for it. Guest errors throw VirtioException.
+     */
+    protected void afterNotify(int q) { }
+
     /** The device is being reset: stop using the queues; wait for requests in flight. */
     protected void stop() { }
 

@@ -77,6 +77,8 @@ public final class VirtioPci extends PciDevice implements AutoCloseable {
     private final Object irq = new Object();
     private final AtomicBoolean intxDirty = new AtomicBoolean();
     private int isr;
+    /** How many resets there were (under irq): completions from before one do not set the ISR. */
+    private int resets;
     private int configVector = NO_VECTOR;
     private final int[] queueVectors;
     private boolean msiEnabled;
@@ -225,10 +227,12 @@ public final class VirtioPci extends PciDevice implements AutoCloseable {
 
     /** Interrupts the driver for queue q when its suppression rules allow. Any thread. */
     public void interruptIfNeeded(int q) {
+        int epoch;
+        synchronized (irq) { epoch = resets; }   // before the queue's decision: see raise
         if (queues[q].needsInterrupt()) {
             int v;
             synchronized (irq) { v = queueVectors[q]; }
-            raise(v, ISR_QUEUE);
+            raise(v, ISR_QUEUE, epoch);
         }
     }
 
@@ -239,7 +243,7 @@ public final class VirtioPci extends PciDevice implements AutoCloseable {
         }
         int v;
         synchronized (irq) { v = configVector; }
-        raise(v, ISR_CONFIG);
+        raise(v, ISR_CONFIG, -1);
     }
 
     /** Asks the device thread to look at queue q again (e.g. a back end has data for the guest). */
@@ -258,7 +262,7 @@ public final class VirtioPci extends PciDevice implements AutoCloseable {
             synchronized (irq) { configGeneration++; }
             int v;
             synchronized (irq) { v = configVector; }
-            raise(v, ISR_CONFIG);
+            raise(v, ISR_CONFIG, -1);
         }
     }
 
@@ -267,13 +271,19 @@ public final class VirtioPci extends PciDevice implements AutoCloseable {
 
     public int status() { return status | (needsReset.get() ? STATUS_NEEDS_RESET : 0); }
 
-    private void raise(int vector, int isrBit) {
+    /**
+     * Raises vector (MSI-X) or sets isrBit. A completion decided on before a reset (epoch is the
+     * reset count it saw; -1 for always) must not set the ISR after that reset cleared it, or INTx
+     * would stay raised for a queue that no longer exists.
+     */
+    private void raise(int vector, int isrBit, int epoch) {
         if (msix != null && msix.enabled()) {
             if (vector != NO_VECTOR) msix.fire(vector);
             return;
         }
         boolean viaMsi;
         synchronized (irq) {
+            if (epoch >= 0 && epoch != resets) return;
             isr |= isrBit;
             viaMsi = msiEnabled;
         }
@@ -357,6 +367,13 @@ public final class VirtioPci extends PciDevice implements AutoCloseable {
                 fail("internal error: " + e);
             }
         }
+        try {
+            device.afterNotify(q);
+        } catch (VirtioException | GuestMemory.GuestMemoryException e) {
+            fail(e.getMessage());
+        } catch (RuntimeException e) {
+            fail("internal error: " + e);
+        }
     }
 
     // ---- status, features, reset ----
@@ -396,6 +413,7 @@ public final class VirtioPci extends PciDevice implements AutoCloseable {
         status = 0;
         needsReset.set(false);
         synchronized (irq) {
+            resets = resets + 1 & Integer.MAX_VALUE;
             isr = 0;
             configVector = NO_VECTOR;
             Arrays.fill(queueVectors, NO_VECTOR);
