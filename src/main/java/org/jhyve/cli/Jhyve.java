@@ -70,7 +70,10 @@ public final class Jhyve {
     private static int runVm(Invocation.Run r, PrintStream err) {
         Machine machine;
         try {
-            machine = Machine.create(r.tree(), DeviceRegistry.standard(), new NativeHostHooks());
+            NativeHostHooks hooks = new NativeHostHooks();
+            machine = Machine.create(r.tree(), DeviceRegistry.standard(), hooks);
+            Machine m = machine;
+            hooks.beforeExit(m::closeForExit);
         } catch (ConfigException e) {
             err.println("jhyve: " + e.getMessage());
             return ExitStatus.ERROR.code;

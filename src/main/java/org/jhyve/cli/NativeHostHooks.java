@@ -9,6 +9,10 @@ import java.nio.file.Path;
 
 /** HostHooks on the FFM system layer: raw terminals as bhyve sets them, and autopty. */
 final class NativeHostHooks implements HostHooks {
+    /** What must happen before pc-testdev ends the process (settle the VM home, restore ttys). */
+    private volatile Runnable beforeExit = () -> { };
+
+    void beforeExit(Runnable r) { this.beforeExit = r; }
     @Override
     public Runnable rawStdin() {
         return Terminal.makeRaw(0);
@@ -33,6 +37,11 @@ final class NativeHostHooks implements HostHooks {
 
     @Override
     public void exitProcess(int status) {
+        try {
+            beforeExit.run();
+        } catch (RuntimeException e) {
+            System.err.println("jhyve: while exiting: " + e.getMessage());
+        }
         System.out.flush();
         Runtime.getRuntime().halt(status);
     }
