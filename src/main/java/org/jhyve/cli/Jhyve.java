@@ -40,31 +40,31 @@ public final class Jhyve {
             return ExitStatus.ERROR.code;
         }
         DeviceRegistry registry = DeviceRegistry.standard();
-        return switch (inv) {
-            case Invocation.Usage u -> {
-                err.print(BhyveOptions.usage(prog));
-                yield BhyveOptions.HELP_EXIT_STATUS;
+        // instanceof, not a pattern switch: the switch's bootstrap costs milliseconds at every start.
+        if (inv instanceof Invocation.Run r) {
+            if (r.restoreFile().isPresent()) {
+                err.println(prog + ": restoring snapshots (-r) is not implemented in jhyve yet");
+                return ExitStatus.ERROR.code;
             }
-            case Invocation.ListPci l -> {
-                out.print(registry.pciHelp());
-                yield 0;
-            }
-            case Invocation.ListLpc l -> {
-                out.print(registry.lpcHelp());
-                yield 0;
-            }
-            case Invocation.Dump d -> {
-                out.print(d.tree().dump());
-                yield BhyveOptions.DUMP_EXIT_STATUS;
-            }
-            case Invocation.Run r -> {
-                if (r.restoreFile().isPresent()) {
-                    err.println(prog + ": restoring snapshots (-r) is not implemented in jhyve yet");
-                    yield ExitStatus.ERROR.code;
-                }
-                yield runVm(r, err);
-            }
-        };
+            return runVm(r, err);
+        }
+        if (inv instanceof Invocation.Dump d) {
+            out.print(d.tree().dump());
+            return BhyveOptions.DUMP_EXIT_STATUS;
+        }
+        if (inv instanceof Invocation.ListPci) {
+            out.print(registry.pciHelp());
+            return 0;
+        }
+        if (inv instanceof Invocation.ListLpc) {
+            out.print(registry.lpcHelp());
+            return 0;
+        }
+        if (inv instanceof Invocation.Usage) {
+            err.print(BhyveOptions.usage(prog));
+            return BhyveOptions.HELP_EXIT_STATUS;
+        }
+        throw new IllegalStateException("unknown invocation " + inv);
     }
 
     private static int runVm(Invocation.Run r, PrintStream err) {

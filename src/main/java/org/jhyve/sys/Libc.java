@@ -41,7 +41,7 @@ public final class Libc {
 
     /** x86-64 system call numbers (asm/unistd_64.h). */
     static final long SYS_READ = 0, SYS_WRITE = 1, SYS_CLOSE = 3, SYS_MMAP = 9, SYS_MPROTECT = 10, SYS_MUNMAP = 11,
-            SYS_RT_SIGPROCMASK = 14, SYS_IOCTL = 16, SYS_PREAD64 = 17, SYS_PWRITE64 = 18, SYS_MADVISE = 28,
+            SYS_RT_SIGACTION = 13, SYS_RT_SIGPROCMASK = 14, SYS_IOCTL = 16, SYS_PREAD64 = 17, SYS_PWRITE64 = 18, SYS_MADVISE = 28,
             SYS_GETPID = 39, SYS_FTRUNCATE = 77, SYS_RT_SIGTIMEDWAIT = 128, SYS_MLOCK = 149, SYS_PRCTL = 157,
             SYS_GETTID = 186, SYS_SCHED_SETAFFINITY = 203, SYS_TGKILL = 234, SYS_OPENAT = 257,
             SYS_EVENTFD2 = 290, SYS_MEMFD_CREATE = 319;
@@ -230,9 +230,24 @@ public final class Libc {
         }
     }
 
-    /** libc's sigaction, bound on first use: it supplies the sa_restorer the kernel needs. */
-    private static final class Sigaction {
-        static final MethodHandle H = bind("sigaction", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), CAPTURE_ERRNO);
+    /** x86-64 SA_RESTORER: the kernel returns from a handler through sa_restorer (rt_sigreturn). */
+    private static final long SA_RESTORER = 0x04000000L;
+
+    /**
+     * The signal return trampoline libc would supply ({@code mov $15,%eax; syscall}, i.e.
+     * rt_sigreturn), in its own executable page: made here rather than binding libc's sigaction,
+     * whose downcall shape would cost a stub of its own at every start.
+     */
+    private static final class Restorer {
+        static final MemorySegment PAGE = make();
+
+        private static MemorySegment make() {
+            MemorySegment page = mmap(4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, "signal restorer page");
+            byte[] code = {(byte) 0xB8, 0x0F, 0x00, 0x00, 0x00, 0x0F, 0x05};
+            MemorySegment.copy(MemorySegment.ofArray(code), 0, page, 0, code.length);
+            mprotect(page, PROT_READ | PROT_EXEC);
+            return page;
+        }
     }
 
     /**
@@ -242,12 +257,13 @@ public final class Libc {
      */
     public static void sigaction(int sig, MemorySegment handler) {
         try (Arena a = Arena.ofConfined()) {
-            // struct sigaction (glibc x86-64): handler 8, sa_mask 128, sa_flags 4 (+4 pad), restorer 8.
-            MemorySegment sa = a.allocate(152, 8);
-            sa.set(ADDRESS, 0, handler);
-            MemorySegment slot = ERRNO_SLOT.get();
-            check("sigaction " + sig, (int) Sigaction.H.invokeExact(slot, sig, sa, MemorySegment.NULL), slot);
-        } catch (Throwable t) { throw rethrow(t); }
+            // The kernel's struct sigaction (x86-64): handler 8, flags 8, restorer 8, mask 8.
+            MemorySegment sa = a.allocate(32, 8);
+            sa.set(JAVA_LONG, 0, handler.address());
+            sa.set(JAVA_LONG, 8, SA_RESTORER);
+            sa.set(JAVA_LONG, 16, Restorer.PAGE.address());
+            must("rt_sigaction " + sig, syscall(SYS_RT_SIGACTION, sig, sa.address(), 0, 8, 0, 0));
+        }
     }
 
     /** Pins the calling thread to the given host CPUs. */
