@@ -6,6 +6,7 @@ import org.jhyve.config.Invocation;
 import org.jhyve.config.OptionException;
 import org.jhyve.devices.DeviceRegistry;
 import org.jhyve.machine.Machine;
+import org.jhyve.sys.StartupTrace;
 import org.jhyve.vm.ExitStatus;
 import org.jhyve.vm.Vm;
 
@@ -19,6 +20,7 @@ public final class Jhyve {
     private Jhyve() {}
 
     public static void main(String[] args) {
+        StartupTrace.mark("main");
         int status = run(args, System.out, System.err);
         System.out.flush();
         System.err.flush();
@@ -39,6 +41,7 @@ public final class Jhyve {
             err.println(prog + ": " + e.getMessage());
             return ExitStatus.ERROR.code;
         }
+        StartupTrace.mark("options parsed");
         DeviceRegistry registry = DeviceRegistry.standard();
         // instanceof, not a pattern switch: the switch's bootstrap costs milliseconds at every start.
         if (inv instanceof Invocation.Run r) {
@@ -88,6 +91,7 @@ public final class Jhyve {
             }
         });
         Vm.Outcome o;
+        StartupTrace.mark("machine created");
         try {
             o = machine.run();
         } finally {

@@ -6,6 +6,7 @@ import org.jhyve.boot.BootState;
 import org.jhyve.boot.KernelLoader;
 import org.jhyve.boot.MemoryMapEntry;
 import org.jhyve.ctl.ControlServer;
+import org.jhyve.sys.StartupTrace;
 import org.jhyve.firmware.CpuIdentity;
 import org.jhyve.firmware.E820Map;
 import org.jhyve.firmware.Layout;
@@ -128,6 +129,7 @@ public final class Machine implements AutoCloseable {
             }
         }
         boolean created = !home.exists();
+        StartupTrace.mark("machine: checked");
         HomeOwner owner = home.acquire("jhyve", load != null, false);
         Vm vm = null;
         Platform platform = null;
@@ -135,13 +137,16 @@ public final class Machine implements AutoCloseable {
             GuestMemory mem;
             BootState boot;
             if (load != null) {
+                StartupTrace.mark("machine: home acquired");
                 mem = owner.createMemory(spec.memorySize());
+                StartupTrace.mark("machine: memory created");
                 try {
                     boot = KernelLoader.load(mem, load, provisionalMap(spec.memorySize()), Layout.ACPI);
                 } catch (RuntimeException e) {
                     mem.close();
                     throw e;
                 }
+                StartupTrace.mark("machine: kernel loaded");
                 owner.writeBoot(boot);
             } else {
                 boot = home.boot().orElseThrow(() -> new HomeException("VM '" + spec.name() + "' has no boot state"));
@@ -153,14 +158,17 @@ public final class Machine implements AutoCloseable {
                 mem = owner.openMemory(boot.memorySize());
             }
             vm = new Vm(spec, mem);
+            StartupTrace.mark("machine: vm created");
             DeviceContext ctx = new DeviceContext(config, "", vm.pio(), vm.mmio(), vm::irqLine, vm.msiSink(), vm,
                     vm.memory().lowSize(), vm.memory().highSize(), hooks, null, vm.memory(), vm.fastIo());
             platform = Platform.build(ctx, registry);
+            StartupTrace.mark("machine: devices built");
             FirmwareImage fw = Firmware.build(PlatformInfo.fromConfig(config, bus0Functions(platform)));
             for (Blob b : fw.blobs()) vm.memory().write(b.guestAddress(), b.bytes());
             KernelLoader.updateFirmware(vm.memory(), boot.entry(), memoryMap(fw.e820()), fw.rsdpAddress());
             BootEntry entry = boot.entry();
             vm.setBspSetup(v -> BootCpu.setup(v, entry));
+            StartupTrace.mark("machine: firmware written");
             return new Machine(config, vm, platform, owner);
         } catch (RuntimeException e) {
             if (platform != null) platform.close();

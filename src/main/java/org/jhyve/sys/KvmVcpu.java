@@ -59,8 +59,14 @@ public final class KvmVcpu implements AutoCloseable {
     /** The shared kvm_run structure. */
     public MemorySegment runPage() { return run; }
 
+    private boolean traced;
+
     /** KVM_RUN: returns 0, or -errno (EINTR after a kick, EAGAIN). */
     public int run() {
+        if (StartupTrace.on() && !traced) {
+            traced = true;
+            StartupTrace.mark("first KVM_RUN of vcpu " + id);
+        }
         return Libc.ioctlRaw(fd, RUN, 0L);
     }
 
