@@ -21,6 +21,7 @@ public final class Jhyve {
 
     public static void main(String[] args) {
         StartupTrace.mark("main");
+        LinkAhead.start();
         int status = run(args, System.out, System.err);
         System.out.flush();
         System.err.flush();

@@ -124,7 +124,9 @@ public final class KvmVcpu implements AutoCloseable {
             MemorySegment buf = a.allocate(24, 8);
             buf.set(JAVA_INT, 0, 1);
             buf.set(JAVA_INT, 8, index);
-            int n = Libc.ioctl(fd, GET_MSRS, buf, String.format("KVM_GET_MSRS 0x%x", index));
+            // The message is built only on failure: MSR reads can be frequent.
+            int n = Libc.ioctlRaw(fd, GET_MSRS, buf.address());
+            if (n < 0) throw new SysException("KVM_GET_MSRS 0x" + Integer.toHexString(index), -n);
             if (n != 1) throw new IllegalStateException(String.format("KVM_GET_MSRS: MSR 0x%x not readable", index));
             return buf.get(JAVA_LONG, 16);
         }
@@ -199,7 +201,7 @@ public final class KvmVcpu implements AutoCloseable {
             x.set(JAVA_INT, 0, 1);
             x.set(JAVA_INT, 8, index);
             x.set(JAVA_LONG, 16, value);
-            Libc.ioctl(fd, SET_XCRS, x, String.format("KVM_SET_XCRS xcr%d=0x%x vcpu %d", index, value, id));
+            Libc.ioctl(fd, SET_XCRS, x, "KVM_SET_XCRS xcr" + index + "=0x" + Long.toHexString(value) + " vcpu " + id);
         }
     }
 

@@ -38,19 +38,19 @@ public final class KvmVm implements AutoCloseable {
             r.set(JAVA_LONG, 16, size);
             r.set(JAVA_LONG, 24, host.address());
             Libc.ioctl(fd, SET_USER_MEMORY_REGION, r,
-                    String.format("KVM_SET_USER_MEMORY_REGION slot %d at 0x%x size 0x%x", slot, guestPhys, size));
+                    "KVM_SET_USER_MEMORY_REGION slot " + slot + " at 0x" + Long.toHexString(guestPhys) + " size 0x" + Long.toHexString(size));
         }
     }
 
     public void setTssAddr(long addr) {
-        Libc.ioctl(fd, SET_TSS_ADDR, addr, String.format("KVM_SET_TSS_ADDR 0x%x", addr));
+        Libc.ioctl(fd, SET_TSS_ADDR, addr, "KVM_SET_TSS_ADDR 0x" + Long.toHexString(addr));
     }
 
     public void setIdentityMapAddr(long addr) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(JAVA_LONG);
             v.set(JAVA_LONG, 0, addr);
-            Libc.ioctl(fd, SET_IDENTITY_MAP_ADDR, v, String.format("KVM_SET_IDENTITY_MAP_ADDR 0x%x", addr));
+            Libc.ioctl(fd, SET_IDENTITY_MAP_ADDR, v, "KVM_SET_IDENTITY_MAP_ADDR 0x" + Long.toHexString(addr));
         }
     }
 
@@ -83,7 +83,10 @@ public final class KvmVm implements AutoCloseable {
             m.set(JAVA_INT, 0, (int) address);
             m.set(JAVA_INT, 4, (int) (address >>> 32));
             m.set(JAVA_INT, 8, data);
-            return Libc.ioctl(fd, SIGNAL_MSI, m, String.format("KVM_SIGNAL_MSI 0x%x/0x%x", address, data));
+            // The message is built only on failure: MSIs are a hot path.
+            int rc = Libc.ioctlRaw(fd, SIGNAL_MSI, m.address());
+            if (rc < 0) throw new SysException("KVM_SIGNAL_MSI 0x" + Long.toHexString(address) + "/0x" + Integer.toHexString(data), -rc);
+            return rc;
         }
     }
 
@@ -109,7 +112,7 @@ public final class KvmVm implements AutoCloseable {
             s.set(JAVA_INT, 16, len);
             s.set(JAVA_INT, 20, eventFd);
             s.set(JAVA_INT, 24, flags);
-            Libc.ioctl(fd, IOEVENTFD, s, String.format("KVM_IOEVENTFD 0x%x", addr));
+            Libc.ioctl(fd, IOEVENTFD, s, "KVM_IOEVENTFD 0x" + Long.toHexString(addr));
         }
     }
 

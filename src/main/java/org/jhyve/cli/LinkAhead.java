@@ -1,0 +1,31 @@
+package org.jhyve.cli;
+
+import org.jhyve.sys.Libc;
+import org.jhyve.sys.StartupTrace;
+
+/**
+ * Links the FFM downcall (org.jhyve.sys.Libc's syscall handle) on a second thread while the main
+ * thread parses options and checks the configuration. The first link spins LambdaForms and the
+ * downcall stub (the AOT cache keeps none of them) and is the largest single start-up cost; the
+ * main thread's first system call then waits only for what is left of it (class initialisation
+ * is the JVM's lock, so the two threads never link twice).
+ */
+final class LinkAhead implements Runnable {
+    private LinkAhead() {}
+
+    static void start() {
+        Thread t = new Thread(new LinkAhead(), "jhyve-link-ahead");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    @Override
+    public void run() {
+        try {
+            Libc.getpid();
+            StartupTrace.mark("downcall linked");
+        } catch (Throwable e) {
+            // The main thread's own first call reports whatever is wrong with the native access.
+        }
+    }
+}
