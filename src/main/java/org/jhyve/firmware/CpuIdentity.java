@@ -52,9 +52,15 @@ public record CpuIdentity(String manufacturer, String version, int signature, in
         int model = intField(fields, "model");
         int stepping = intField(fields, "stepping");
         int features = 0;
-        for (String flag : fields.getOrDefault("flags", "").split("\\s+")) {
-            int bit = EDX_FLAGS.indexOf(flag);
-            if (bit >= 0 && !flag.isEmpty()) features |= 1 << bit;
+        // Split on blanks by hand: String.split("\\s+") compiles a regex at every start.
+        String flags = fields.getOrDefault("flags", "");
+        for (int i = 0; i < flags.length(); ) {
+            while (i < flags.length() && Character.isWhitespace(flags.charAt(i))) i++;
+            int start = i;
+            while (i < flags.length() && !Character.isWhitespace(flags.charAt(i))) i++;
+            if (i == start) break;
+            int bit = EDX_FLAGS.indexOf(flags.substring(start, i));
+            if (bit >= 0) features |= 1 << bit;
         }
         return new CpuIdentity(vendor.isEmpty() ? "Unknown" : vendor, brand.isEmpty() ? "Unknown" : brand,
                 signature(family, model, stepping), features);

@@ -13,6 +13,16 @@ public record PciFunction(int slot, int function, int interruptPin) {
         }
     }
 
+    // equals/hashCode written out: the record's generated ones bootstrap java.lang.runtime.ObjectMethods
+    // on first use, milliseconds of every jhyve start (PlatformInfo compares functions).
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PciFunction f && f.slot == slot && f.function == function && f.interruptPin == interruptPin;
+    }
+
+    @Override
+    public int hashCode() { return (slot * 8 + function) * 5 + interruptPin; }
+
     /** The ACPI _ADR of this function: slot in the high word, function in the low word. */
     public long acpiAddress() { return ((long) slot << 16) | function; }
 

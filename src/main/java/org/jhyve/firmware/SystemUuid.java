@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
-import java.util.regex.Pattern;
 import org.jhyve.config.ConfigException;
 import org.jhyve.sys.Md5;
 
@@ -13,14 +12,23 @@ import org.jhyve.sys.Md5;
 public final class SystemUuid {
     /** FreeBSD's MAXHOSTNAMELEN: bhyve hashes the whole gethostname() buffer of this size. */
     static final int HOST_NAME_BUFFER = 256;
-    private static final Pattern TEXT = Pattern.compile(
-            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    /** 8-4-4-4-12 hex digits, checked by hand: no regex compiled at every start. */
+    private static boolean isUuidText(String t) {
+        if (t.length() != 36) return false;
+        for (int i = 0; i < 36; i++) {
+            char c = t.charAt(i);
+            boolean ok = (i == 8 || i == 13 || i == 18 || i == 23) ? c == '-'
+                    : (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+            if (!ok) return false;
+        }
+        return true;
+    }
 
     private SystemUuid() {}
 
     /** Parses the canonical 8-4-4-4-12 form, as FreeBSD's uuid_from_string demands. */
     public static UUID parse(String text) {
-        if (!TEXT.matcher(text).matches()) throw new ConfigException("invalid UUID '" + text + "'");
+        if (!isUuidText(text)) throw new ConfigException("invalid UUID '" + text + "'");
         return UUID.fromString(text);
     }
 

@@ -48,12 +48,14 @@ public final class Terminal {
      * action restoring the previous mode. Not a terminal: nothing to do.
      */
     public static Runnable makeRaw(int fd) {
-        Arena arena = Arena.ofShared();
+        // Not a terminal (the usual case under a supervisor) costs one confined arena; closing a
+        // shared one would be a handshake with every thread.
+        if (!isatty(fd)) return () -> { };
+        // The saved mode lives as long as the restore action, which may run on any thread.
+        Arena arena = Arena.ofAuto();
         MemorySegment saved = arena.allocate(TERMIOS_SIZE, 8);
-        if (Libc.ioctlRaw(fd, TCGETS, saved.address()) < 0) {
-            arena.close();
-            return () -> { };
-        }
+        int got = Libc.ioctlRaw(fd, TCGETS, saved.address());
+        if (got < 0) throw new SysException("tcgetattr fd " + fd, -got);
         MemorySegment raw = arena.allocate(TERMIOS_SIZE, 8);
         raw.copyFrom(saved);
         cfmakeraw(raw);

@@ -93,8 +93,19 @@ public final class Aml {
     /** EisaId ("PNP0A03"): the compressed 32-bit ID ASL's EisaId macro produces. */
     public static Term eisaId(String id) { return integer(eisaIdValue(id)); }
 
+    /** [A-Z]{3}[0-9A-F]{4}, checked by hand (no regex on the start-up path). */
+    private static boolean isEisaId(String id) {
+        if (id.length() != 7) return false;
+        for (int i = 0; i < 7; i++) {
+            char c = id.charAt(i);
+            boolean ok = i < 3 ? c >= 'A' && c <= 'Z' : (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
+            if (!ok) return false;
+        }
+        return true;
+    }
+
     public static long eisaIdValue(String id) {
-        if (!id.matches("[A-Z]{3}[0-9A-F]{4}")) throw new IllegalArgumentException("bad EISA ID '" + id + "'");
+        if (!isEisaId(id)) throw new IllegalArgumentException("bad EISA ID '" + id + "'");
         int c1 = id.charAt(0) - 0x40;
         int c2 = id.charAt(1) - 0x40;
         int c3 = id.charAt(2) - 0x40;
@@ -208,8 +219,17 @@ public final class Aml {
         return out.toByteArray();
     }
 
+    /** [A-Z_][A-Z0-9_]*, checked by hand: a regex per name costs start-up time for every table. */
+    private static boolean isNameSeg(String seg) {
+        for (int i = 0; i < seg.length(); i++) {
+            char c = seg.charAt(i);
+            if (!((c >= 'A' && c <= 'Z') || c == '_' || (i > 0 && c >= '0' && c <= '9'))) return false;
+        }
+        return true;
+    }
+
     private static byte[] nameSeg(String seg, String path) {
-        if (seg.isEmpty() || seg.length() > 4 || !seg.matches("[A-Z_][A-Z0-9_]*")) {
+        if (seg.isEmpty() || seg.length() > 4 || !isNameSeg(seg)) {
             throw new IllegalArgumentException("bad name segment '" + seg + "' in '" + path + "'");
         }
         byte[] b = new byte[] {'_', '_', '_', '_'};
