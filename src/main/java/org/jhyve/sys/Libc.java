@@ -16,12 +16,12 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 /**
  * The system calls jhyve needs, through java.lang.foreign.
  *
- * <p>Almost everything goes through one downcall handle, libc's {@code syscall(2)}: every FFM
- * downcall shape costs several milliseconds to link on first use, and one shape for all calls
- * took ~80 ms off jhyve's start-up (see BENCHMARKS.md). errno is captured in the same downcall
- * (reading it with a later call is unreliable) and failures throw {@link SysException} naming the
- * call. Calls that need libc proper (sigaction's restorer, strerror, terminals) bind their own
- * handles lazily. Nothing here is linked {@code critical}: KVM_RUN, reads and waits block.
+ * <p>Almost everything goes through one downcall handle, a raw system call stub (see
+ * {@link #syscall}): every FFM downcall shape costs several milliseconds to link on first use,
+ * and one plain shape for all calls is the cheapest start (see BENCHMARKS.md). The kernel's
+ * -errno comes back as the result, and failures throw {@link SysException} naming the call.
+ * The few callers that need libc proper (strerror; FileIo, Epoll and NetCalls with their own
+ * errno capture) bind their own handles. Nothing here is linked {@code critical}: KVM_RUN, reads and waits block.
  */
 public final class Libc {
     private Libc() {}
@@ -57,9 +57,50 @@ public final class Libc {
     private static final ThreadLocal<MemorySegment> ERRNO_SLOT =
             ThreadLocal.withInitial(() -> Arena.global().allocate(CAPTURE));
 
-    /** long syscall(long number, ...): six arguments are passed; the kernel ignores the unused. */
-    private static final MethodHandle SYSCALL = bind("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG,
-            JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO, Linker.Option.firstVariadicArg(1));
+    /** Seven longs in, one out: the shape of every system call made through {@link #syscall}. */
+    private static final FunctionDescriptor SYSCALL7 = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG,
+            JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
+
+    /**
+     * The raw system call: a few instructions of machine code in an executable page, returning
+     * the kernel's result (-errno on failure) with no errno to capture. A plain downcall without
+     * captureCallState or variadic arguments links in about half the time of libc's syscall(3)
+     * bound with them (~60-90 ms of every start) and is cheaper per call (no capture copy, no
+     * thread-local), which the KVM_RUN loop feels.
+     */
+    private static final MethodHandle SYSCALL = rawSyscall();
+
+    private static MethodHandle rawSyscall() {
+        // libc's syscall(3) with the same shape only builds the page: one shape, one stub.
+        // Called non-variadically, which is safe for glibc's assembly syscall(); failures there
+        // return -1 and leave errno where it cannot be read reliably, hence the plain messages.
+        MemorySegment libcSyscall = LIBC.find("syscall").orElseThrow(() -> new UnsatisfiedLinkError("libc has no syscall"));
+        MethodHandle viaLibc = LINKER.downcallHandle(libcSyscall, SYSCALL7);
+        try {
+            long page = (long) viaLibc.invokeExact(SYS_MMAP, 0L, 4096L, (long) (PROT_READ | PROT_WRITE),
+                    (long) (MAP_PRIVATE | MAP_ANONYMOUS), -1L, 0L);
+            if (page == -1) throw new IllegalStateException("mmap of the system call page failed");
+            byte[] code = {
+                    0x48, (byte) 0x89, (byte) 0xF8,       // mov %rdi,%rax   number
+                    0x48, (byte) 0x89, (byte) 0xF7,       // mov %rsi,%rdi   a1
+                    0x48, (byte) 0x89, (byte) 0xD6,       // mov %rdx,%rsi   a2
+                    0x48, (byte) 0x89, (byte) 0xCA,       // mov %rcx,%rdx   a3
+                    0x4D, (byte) 0x89, (byte) 0xC2,       // mov %r8,%r10    a4
+                    0x4D, (byte) 0x89, (byte) 0xC8,       // mov %r9,%r8     a5
+                    0x4C, (byte) 0x8B, 0x4C, 0x24, 0x08,  // mov 8(%rsp),%r9 a6 (the 7th argument is on the stack)
+                    0x0F, 0x05,                           // syscall
+                    (byte) 0xC3};                         // ret
+            MemorySegment seg = MemorySegment.ofAddress(page).reinterpret(4096);
+            MemorySegment.copy(MemorySegment.ofArray(code), 0, seg, 0, code.length);
+            long rc = (long) viaLibc.invokeExact(SYS_MPROTECT, page, 4096L, (long) (PROT_READ | PROT_EXEC), 0L, 0L, 0L);
+            if (rc == -1) throw new IllegalStateException("mprotect of the system call page to read+exec failed");
+            return LINKER.downcallHandle(seg, SYSCALL7);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
 
     static MethodHandle bind(String name, FunctionDescriptor fd, Linker.Option... options) {
         MemorySegment sym = LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
@@ -90,9 +131,7 @@ public final class Libc {
     /** A raw system call: the result, or -errno. */
     public static long syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
         try {
-            MemorySegment slot = ERRNO_SLOT.get();
-            long rc = (long) SYSCALL.invokeExact(slot, nr, a1, a2, a3, a4, a5, a6);
-            return rc == -1 ? -errno(slot) : rc;
+            return (long) SYSCALL.invokeExact(nr, a1, a2, a3, a4, a5, a6);
         } catch (Throwable t) { throw rethrow(t); }
     }
 

@@ -59,6 +59,29 @@ class LibcTest {
     }
 
     @Test
+    void theSixthArgumentReachesTheKernel() {
+        // mmap's offset is the system call's 6th argument: the stub takes it from the stack.
+        int fd = Libc.memfdCreate("jhyve-test-a6");
+        try {
+            Libc.ftruncate(fd, 8192);
+            MemorySegment whole = Libc.mmap(8192, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fd, 0, "whole");
+            whole.set(JAVA_LONG, 4096, 0x5EC0_4D5EL);
+            MemorySegment second = Libc.mmap(4096, Libc.PROT_READ, Libc.MAP_SHARED, fd, 4096, "second page");
+            assertEquals(0x5EC0_4D5EL, second.get(JAVA_LONG, 0));
+            Libc.munmap(second);
+            Libc.munmap(whole);
+        } finally {
+            Libc.close(fd);
+        }
+    }
+
+    @Test
+    void aRawCallReturnsMinusErrno() {
+        assertEquals(-Libc.EBADF, Libc.syscall(Libc.SYS_CLOSE, -1, 0, 0, 0, 0, 0));
+        assertEquals(Libc.getpid(), ProcessHandle.current().pid());
+    }
+
+    @Test
     void sigsetHasTheRightBits() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment s = Libc.sigset(a, Libc.SIGUSR1, 64);
