@@ -261,8 +261,10 @@ public final class Machine implements AutoCloseable {
     }
 
     private void finish(boolean freeVm) {
+        StartupTrace.mark("exit: guest stopped");
         if (control != null) control.close();
         platform.close();
+        StartupTrace.mark("exit: devices closed");
         if (freeVm) vm.close();
         Vm.Outcome o = outcome;
         boolean powerOff = o != null && o.status() == ExitStatus.POWEROFF;
@@ -272,5 +274,6 @@ public final class Machine implements AutoCloseable {
             owner.releaseMemory();
             owner.close();
         }
+        StartupTrace.mark("exit: home released");
     }
 }
