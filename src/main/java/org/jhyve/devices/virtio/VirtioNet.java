@@ -11,6 +11,7 @@ import org.jhyve.vm.GuestMemory;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -65,7 +66,12 @@ public final class VirtioNet extends VirtioDevice {
     private MemorySegment[] rxParts = new MemorySegment[8];
     private final List<Chain> held = new ArrayList<>();
     private long heldBytes;
-    private boolean running, rxStalled;
+    private boolean running;
+    /**
+     * The device ran out of receive buffers and the back end waits. Volatile so the driver's
+     * frequent receive notifications look at it without taking rxLock from the receive thread.
+     */
+    private volatile boolean rxStalled;
     /** What the driver negotiated, copied at DRIVER_OK: the receive thread must not take the transport's lock. */
     private boolean merge, guestCsum, guestTso;
     private int guestHdr = VnetHeader.LENGTH;
@@ -243,6 +249,7 @@ public final class VirtioNet extends VirtioDevice {
         if (q == TXQ) {
             transmit();
         } else if (q == RXQ) {
+            if (!rxStalled) return;   // buffers for a device that has not run out: nothing to do
             boolean wake;
             synchronized (rxLock) {
                 wake = rxStalled;
@@ -375,8 +382,13 @@ public final class VirtioNet extends VirtioDevice {
                 if (!vq.active()) return false;
                 while (true) {
                     if (!gather(vq)) {
+                        // stalled first, then look again: a notification that came before the
+                        // flag was set (and so was skipped) had its buffers posted already
                         rxStalled = true;
-                        return false;
+                        VarHandle.fullFence();
+                        if (!vq.hasAvailable()) return false;
+                        rxStalled = false;
+                        continue;
                     }
                     int r = receiveOne(vq);
                     if (r == 0) return true;
