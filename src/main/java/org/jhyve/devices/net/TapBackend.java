@@ -224,7 +224,9 @@ public final class TapBackend implements NetBackend {
     }
 
     @Override
-    public void resume() { wake(); }
+    public void resume() {
+        if (!closed) wake();   // after close the eventfd's number may belong to something else
+    }
 
     private void wake() {
         try (Arena a = Arena.ofConfined()) {

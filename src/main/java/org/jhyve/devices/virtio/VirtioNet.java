@@ -57,7 +57,7 @@ public final class VirtioNet extends VirtioDevice {
     private final int backendHdr;
 
     /** Transmit state: device thread only. */
-    private final MemorySegment txHeader, txHeaderSlice, txGuestHeader;
+    private final MemorySegment txHeader, txHeaderSlice, txGuestHeader;   // tap's header, its view, guest's copy
     private MemorySegment[] txParts = new MemorySegment[8];
 
     /** Receive state, on the back end's thread; stop() takes the same lock. */
@@ -302,9 +302,9 @@ public final class VirtioNet extends VirtioDevice {
             return;
         }
         List<Chain.Buffer> bufs = c.buffers();
-        // the header: read where it lies when one buffer holds it (every driver we know), else gathered
-        MemorySegment first = bufs.getFirst().host();
-        MemorySegment h = first.byteSize() >= hdr ? first : gather(bufs, hdr);
+        // the header is copied before it is checked: a guest rewriting it meanwhile cannot slip an
+        // offload past offloadsAllowed into what the tap gets
+        MemorySegment h = gather(bufs, hdr);
         int flags = h.get(JAVA_BYTE, 0) & 0xFF, gso = h.get(JAVA_BYTE, 1) & 0xFF;
         int gsoSize = h.get(JAVA_SHORT_UNALIGNED, 4) & 0xFFFF;
         if (!offloadsAllowed(mode, flags, gso, gsoSize)) {
@@ -335,7 +335,7 @@ public final class VirtioNet extends VirtioDevice {
         else txDropped.incrementAndGet();
     }
 
-    /** The first n readable bytes of a chain whose first buffer is shorter than n, copied to scratch. */
+    /** The first n readable bytes of a chain (n at most the readable length), copied to scratch. */
     private MemorySegment gather(List<Chain.Buffer> bufs, int n) {
         long off = 0;
         for (Chain.Buffer b : bufs) {
