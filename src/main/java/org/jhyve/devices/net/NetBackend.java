@@ -1,6 +1,7 @@
 package org.jhyve.devices.net;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 /**
  * A network back end as the NIC front ends (e1000, virtio-net) see it: frames go out with
@@ -50,10 +51,23 @@ public interface NetBackend extends AutoCloseable {
     boolean send(MemorySegment... parts);
 
     /**
+     * {@link #send(MemorySegment...)} over the first count parts: the NICs reuse one array for
+     * every frame instead of allocating one per frame.
+     */
+    default boolean send(MemorySegment[] parts, int count) {
+        return send(count == parts.length ? parts : Arrays.copyOf(parts, count));
+    }
+
+    /**
      * Reads the next waiting frame scattered over parts; returns its length, or 0 when none is
      * waiting. A frame longer than the parts together is truncated: give at least MAX_FRAME.
      */
     int receive(MemorySegment... parts);
+
+    /** {@link #receive(MemorySegment...)} into the first count parts (a reused array). */
+    default int receive(MemorySegment[] parts, int count) {
+        return receive(count == parts.length ? parts : Arrays.copyOf(parts, count));
+    }
 
     /** Starts the receive thread, which calls handler.drain() as frames arrive. Once only. */
     void start(RxHandler handler);

@@ -141,9 +141,12 @@ public final class TapBackend implements NetBackend {
     }
 
     @Override
-    public boolean send(MemorySegment... parts) {
+    public boolean send(MemorySegment... parts) { return send(parts, parts.length); }
+
+    @Override
+    public boolean send(MemorySegment[] parts, int count) {
         if (closed) return false;
-        long n = vectored(parts, true);
+        long n = vectored(parts, count, true);
         if (n >= 0) return true;
         // EIO: the interface is down; EAGAIN/ENOBUFS: its queue is full. The frame is lost, as on a wire.
         logOnce((int) -n, "send on " + name + " failed: " + Libc.strerror((int) -n));
@@ -151,27 +154,33 @@ public final class TapBackend implements NetBackend {
     }
 
     @Override
-    public int receive(MemorySegment... parts) {
+    public int receive(MemorySegment... parts) { return receive(parts, parts.length); }
+
+    @Override
+    public int receive(MemorySegment[] parts, int count) {
         if (closed) return 0;
-        long n = vectored(parts, false);
+        long n = vectored(parts, count, false);
         if (n >= 0) return (int) n;
         if (n != -Libc.EAGAIN && n != -Libc.EINTR) logOnce((int) -n, "receive on " + name + " failed: " + Libc.strerror((int) -n));
         return 0;
     }
 
-    private long vectored(MemorySegment[] parts, boolean write) {
-        if (parts.length <= MAX_IOV) return vectored(IOV.get(), parts, write);
+    private long vectored(MemorySegment[] parts, int count, boolean write) {
+        if (count < 0 || count > parts.length) {
+            throw new IllegalArgumentException(count + " parts of an array of " + parts.length);
+        }
+        if (count <= MAX_IOV) return vectored(IOV.get(), parts, count, write);
         try (Arena a = Arena.ofConfined()) {
-            return vectored(a.allocate((long) NetCalls.IOVEC_SIZE * parts.length, 8), parts, write);
+            return vectored(a.allocate((long) NetCalls.IOVEC_SIZE * count, 8), parts, count, write);
         }
     }
 
-    private long vectored(MemorySegment iov, MemorySegment[] parts, boolean write) {
-        for (int i = 0; i < parts.length; i++) {
+    private long vectored(MemorySegment iov, MemorySegment[] parts, int count, boolean write) {
+        for (int i = 0; i < count; i++) {
             if (!parts[i].isNative()) throw new IllegalArgumentException("network buffers must be native memory");
             NetCalls.setIovec(iov, i, parts[i]);
         }
-        return write ? NetCalls.writev(fd, iov, parts.length) : NetCalls.readv(fd, iov, parts.length);
+        return write ? NetCalls.writev(fd, iov, count) : NetCalls.readv(fd, iov, count);
     }
 
     private void logOnce(int errno, String message) {
@@ -215,7 +224,9 @@ public final class TapBackend implements NetBackend {
     }
 
     @Override
-    public void resume() { wake(); }
+    public void resume() {
+        if (!closed) wake();   // after close the eventfd's number may belong to something else
+    }
 
     private void wake() {
         try (Arena a = Arena.ofConfined()) {

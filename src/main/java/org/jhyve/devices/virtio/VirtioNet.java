@@ -11,11 +11,15 @@ import org.jhyve.vm.GuestMemory;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
 /**
  * virtio-net (virtio 1.2 §5.1) as bhyve offers it: one receive/transmit queue pair of 1024
@@ -26,8 +30,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Threads: transmit runs on the transport's device thread (the guest's notification arrives
  * there by ioeventfd); receive runs on the back end's own thread, which scatters each frame with
- * one readv straight into the guest's buffers. The device keeps its receive state under its own
- * lock, so a reset (stop) never races with a frame being delivered.
+ * one readv straight into the guest's buffers, and on the device thread when the driver posts
+ * buffers after the device ran out. The device keeps its receive state under its own lock, so a
+ * reset (stop) never races with a frame being delivered. Per frame nothing is allocated beyond
+ * a slice or two: the parts arrays and header scratch are reused.
  */
 public final class VirtioNet extends VirtioDevice {
     public static final int RING_SIZE = 1024, RXQ = 0, TXQ = 1;
@@ -51,14 +57,21 @@ public final class VirtioNet extends VirtioDevice {
     private final int backendHdr;
 
     /** Transmit state: device thread only. */
-    private final MemorySegment txHeader;
+    private final MemorySegment txHeader, txHeaderSlice, txGuestHeader;   // tap's header, its view, guest's copy
+    private MemorySegment[] txParts = new MemorySegment[8];
 
     /** Receive state, on the back end's thread; stop() takes the same lock. */
     private final Object rxLock = new Object();
-    private final MemorySegment rxHeader;
+    private final MemorySegment rxHeader, rxHeaderSlice, rxGuestHeader;
+    private MemorySegment[] rxParts = new MemorySegment[8];
     private final List<Chain> held = new ArrayList<>();
     private long heldBytes;
-    private boolean running, rxStalled;
+    private boolean running;
+    /**
+     * The device ran out of receive buffers and the back end waits. Volatile so the driver's
+     * frequent receive notifications look at it without taking rxLock from the receive thread.
+     */
+    private volatile boolean rxStalled;
     /** What the driver negotiated, copied at DRIVER_OK: the receive thread must not take the transport's lock. */
     private boolean merge, guestCsum, guestTso;
     private int guestHdr = VnetHeader.LENGTH;
@@ -81,6 +94,10 @@ public final class VirtioNet extends VirtioDevice {
         Arena arena = Arena.ofAuto();
         this.txHeader = arena.allocate(VnetHeader.MAX_LENGTH, 8);
         this.rxHeader = arena.allocate(VnetHeader.MAX_LENGTH, 8);
+        this.txHeaderSlice = txHeader.asSlice(0, backendHdr);
+        this.rxHeaderSlice = rxHeader.asSlice(0, backendHdr);
+        this.txGuestHeader = arena.allocate(VnetHeader.MAX_LENGTH, 8);
+        this.rxGuestHeader = arena.allocate(VnetHeader.MAX_LENGTH, 8);
     }
 
     /**
@@ -232,25 +249,34 @@ public final class VirtioNet extends VirtioDevice {
         if (q == TXQ) {
             transmit();
         } else if (q == RXQ) {
+            if (!rxStalled) return;   // buffers for a device that has not run out: nothing to do
             boolean wake;
             synchronized (rxLock) {
                 wake = rxStalled;
                 rxStalled = false;
             }
-            if (wake && backend != null) backend.resume();
+            // Frames waiting while the guest had no room are taken here, on the thread the
+            // notification woke, instead of waking the receive thread for them: one thread hop
+            // fewer per refill when the host sends faster than the guest reads. The receive
+            // thread is woken only to watch the back end again once it is empty.
+            if (wake && backend != null && drain()) backend.resume();
         }
     }
 
     // ---- transmit (device thread) ----
 
+    /** What transmit needs of the negotiated features, read once per notification, not per frame. */
+    private record TxMode(int hdr, boolean csum, boolean tso4, boolean tso6) {}
+
     private void transmit() {
         Virtqueue vq = transport.queue(TXQ);
-        int hdr = negotiatedHeaderLength();
+        TxMode mode = new TxMode(negotiatedHeaderLength(), has(F_CSUM) && backendHdr != 0, has(F_HOST_TSO4),
+                has(F_HOST_TSO6));
         int done = 0;
         Chain c;
         try {
             while (done < TX_BATCH && (c = vq.pop()) != null) {
-                sendChain(c, hdr);
+                sendChain(c, mode);
                 vq.push(c.head(), 0);
                 done++;
             }
@@ -260,49 +286,81 @@ public final class VirtioNet extends VirtioDevice {
         if (done == TX_BATCH) transport.kick(TXQ);   // come back after other queues had their turn
     }
 
-    private void sendChain(Chain c, int hdr) {
-        ChainReader r = c.reader();
-        if (r.remaining() < hdr) {
-            throw new VirtioException("transmit chain of " + r.remaining() + " bytes has no room for the "
+    /**
+     * Sends one chain: its readable buffers are the header then the frame, which goes to the back
+     * end as host views of guest memory (no copy) in a reused array, behind the translated header.
+     */
+    private void sendChain(Chain c, TxMode mode) {
+        int hdr = mode.hdr();
+        if (c.readable() < hdr) {
+            throw new VirtioException("transmit chain of " + c.readable() + " bytes has no room for the "
                     + hdr + "-byte virtio_net_hdr");
         }
-        byte[] h = r.read(hdr);
-        long len = r.remaining();
+        long len = c.readable() - hdr;
         if (len < 14 || len > MAX_GSO_FRAME || backend == null) {
             txDropped.incrementAndGet();
             return;
         }
-        VnetHeader vh = VnetHeader.read(MemorySegment.ofArray(h), hdr);
-        if (!offloadsAllowed(vh)) {
+        List<Chain.Buffer> bufs = c.buffers();
+        // the header is copied before it is checked: a guest rewriting it meanwhile cannot slip an
+        // offload past offloadsAllowed into what the tap gets
+        MemorySegment h = gather(bufs, hdr);
+        int flags = h.get(JAVA_BYTE, 0) & 0xFF, gso = h.get(JAVA_BYTE, 1) & 0xFF;
+        int gsoSize = h.get(JAVA_SHORT_UNALIGNED, 4) & 0xFFFF;
+        if (!offloadsAllowed(mode, flags, gso, gsoSize)) {
             txDropped.incrementAndGet();
             return;
         }
-        List<MemorySegment> data = r.slices(len);
-        MemorySegment[] parts;
         int k = 0;
+        MemorySegment[] parts = txParts(bufs.size() + 1);
         if (backendHdr != 0) {
-            new VnetHeader(vh.flags() & VnetHeader.F_NEEDS_CSUM, vh.gsoType(), vh.hdrLen(), vh.gsoSize(), vh.csumStart(),
-                    vh.csumOffset(), 0).write(txHeader, backendHdr);
-            parts = new MemorySegment[data.size() + 1];
-            parts[k++] = txHeader.asSlice(0, backendHdr);
-        } else {
-            parts = new MemorySegment[data.size()];
+            // the tap's header: the guest's fields, flags cut to NEEDS_CSUM, num_buffers 0
+            MemorySegment.copy(h, 0, txHeader, 0, VnetHeader.LENGTH);
+            txHeader.set(JAVA_BYTE, 0, (byte) (flags & VnetHeader.F_NEEDS_CSUM));
+            if (backendHdr == VnetHeader.MRG_LENGTH) txHeader.set(JAVA_SHORT_UNALIGNED, VnetHeader.LENGTH, (short) 0);
+            parts[k++] = txHeaderSlice;
         }
-        for (MemorySegment s : data) parts[k++] = s;
-        if (backend.send(parts)) txFrames.incrementAndGet();
+        long skip = hdr;
+        for (Chain.Buffer b : bufs) {
+            if (b.writable()) break;   // readable buffers come first (the queue checked)
+            MemorySegment s = b.host();
+            if (skip >= s.byteSize()) {
+                skip -= s.byteSize();
+                continue;
+            }
+            parts[k++] = skip == 0 ? s : s.asSlice(skip);
+            skip = 0;
+        }
+        if (backend.send(parts, k)) txFrames.incrementAndGet();
         else txDropped.incrementAndGet();
     }
 
+    /** The first n readable bytes of a chain (n at most the readable length), copied to scratch. */
+    private MemorySegment gather(List<Chain.Buffer> bufs, int n) {
+        long off = 0;
+        for (Chain.Buffer b : bufs) {
+            if (off == n) break;
+            long take = Math.min(n - off, b.length());
+            MemorySegment.copy(b.host(), 0, txGuestHeader, off, take);
+            off += take;
+        }
+        return txGuestHeader;
+    }
+
+    private MemorySegment[] txParts(int n) {
+        if (txParts.length < n) txParts = new MemorySegment[Math.max(n, 2 * txParts.length)];
+        return txParts;
+    }
+
     /** Whether the header asks only for offloads the driver negotiated (and the back end can do). */
-    private boolean offloadsAllowed(VnetHeader vh) {
-        boolean csum = (vh.flags() & VnetHeader.F_NEEDS_CSUM) != 0;
-        if (csum && (!has(F_CSUM) || backendHdr == 0)) return false;
-        int gso = vh.gsoType() & ~VnetHeader.GSO_ECN;
-        if ((vh.gsoType() & VnetHeader.GSO_ECN) != 0) return false;   // HOST_ECN is not offered
-        return switch (gso) {
+    private static boolean offloadsAllowed(TxMode mode, int flags, int gsoType, int gsoSize) {
+        boolean csum = (flags & VnetHeader.F_NEEDS_CSUM) != 0;
+        if (csum && !mode.csum()) return false;
+        if ((gsoType & VnetHeader.GSO_ECN) != 0) return false;   // HOST_ECN is not offered
+        return switch (gsoType) {
             case VnetHeader.GSO_NONE -> true;
-            case VnetHeader.GSO_TCPV4 -> has(F_HOST_TSO4) && csum && vh.gsoSize() > 0;
-            case VnetHeader.GSO_TCPV6 -> has(F_HOST_TSO6) && csum && vh.gsoSize() > 0;
+            case VnetHeader.GSO_TCPV4 -> mode.tso4() && csum && gsoSize > 0;
+            case VnetHeader.GSO_TCPV6 -> mode.tso6() && csum && gsoSize > 0;
             default -> false;
         };
     }
@@ -324,8 +382,13 @@ public final class VirtioNet extends VirtioDevice {
                 if (!vq.active()) return false;
                 while (true) {
                     if (!gather(vq)) {
+                        // stalled first, then look again: a notification that came before the
+                        // flag was set (and so was skipped) had its buffers posted already
                         rxStalled = true;
-                        return false;
+                        VarHandle.fullFence();
+                        if (!vq.hasAvailable()) return false;
+                        rxStalled = false;
+                        continue;
                     }
                     int r = receiveOne(vq);
                     if (r == 0) return true;
@@ -361,23 +424,33 @@ public final class VirtioNet extends VirtioDevice {
         return true;
     }
 
-    /** Reads one frame into the held chains: 1 delivered, -1 dropped, 0 none waiting. */
+    /**
+     * Reads one frame into the held chains: 1 delivered, -1 dropped, 0 none waiting. One readv
+     * scatters the back end's header into scratch and the frame straight into the guest's buffers
+     * (the first chain's first guestHdr bytes skipped, for the translated header written after).
+     */
     private int receiveOne(Virtqueue vq) {
         int usable = merge ? held.size() : 1;
-        List<MemorySegment> iov = new ArrayList<>();
-        if (backendHdr != 0) iov.add(rxHeader.asSlice(0, backendHdr));
-        List<ChainWriter> writers = new ArrayList<>(usable);
-        List<List<MemorySegment>> headerSlices = new ArrayList<>(usable);
-        long capacity = 0;
+        int k = 0, buffers = 1;
+        for (int i = 0; i < usable; i++) buffers += held.get(i).buffers().size();
+        MemorySegment[] iov = rxParts(buffers);
+        if (backendHdr != 0) iov[k++] = rxHeaderSlice;
+        long capacity = 0, skip = guestHdr;
         for (int i = 0; i < usable; i++) {
-            ChainWriter w = held.get(i).writer();
-            writers.add(w);
-            headerSlices.add(i == 0 ? w.slices(guestHdr) : List.of());   // later buffers of a merged frame: data only
-            long room = w.remaining();
-            iov.addAll(w.slices(room));
-            capacity += room;
+            for (Chain.Buffer b : held.get(i).buffers()) {
+                if (!b.writable()) continue;
+                MemorySegment s = b.host();
+                capacity += s.byteSize();
+                if (skip >= s.byteSize()) {
+                    skip -= s.byteSize();
+                    continue;
+                }
+                iov[k++] = skip == 0 ? s : s.asSlice(skip);
+                skip = 0;
+            }
         }
-        int n = backend.receive(iov.toArray(MemorySegment[]::new));
+        capacity -= guestHdr;
+        int n = backend.receive(iov, k);
         if (n <= 0) return 0;
         long frame = n - backendHdr;
         if (frame < 14 || frame > capacity) {
@@ -386,36 +459,55 @@ public final class VirtioNet extends VirtioDevice {
             rxDropped.incrementAndGet();
             return -1;
         }
-        VnetHeader from = backendHdr != 0 ? VnetHeader.read(rxHeader, backendHdr) : VnetHeader.NONE;
+        // how many chains the frame filled: the first holds the header and its share of the frame
         int used = 0;
+        for (long left = frame; used < usable && (left > 0 || used == 0); used++) {
+            long room = held.get(used).writable() - (used == 0 ? guestHdr : 0);
+            left -= Math.min(room, left);
+        }
+        writeGuestHeader(used);
         long left = frame;
-        long[] lengths = new long[usable];
-        for (int i = 0; i < usable && (left > 0 || i == 0); i++) {
-            long room = held.get(i).writable() - (i == 0 ? guestHdr : 0);
-            long take = Math.min(room, left);
-            lengths[i] = take + (i == 0 ? guestHdr : 0);
-            left -= take;
-            used++;
-        }
-        int flags = guestCsum ? from.flags() & (VnetHeader.F_NEEDS_CSUM | VnetHeader.F_DATA_VALID) : 0;
-        int gso = guestTso ? from.gsoType() : VnetHeader.GSO_NONE;
-        VnetHeader to = new VnetHeader(flags, gso, gso == VnetHeader.GSO_NONE ? 0 : from.hdrLen(),
-                gso == VnetHeader.GSO_NONE ? 0 : from.gsoSize(), flags == 0 ? 0 : from.csumStart(),
-                flags == 0 ? 0 : from.csumOffset(), used);
-        byte[] hdr = new byte[VnetHeader.MAX_LENGTH];
-        to.write(MemorySegment.ofArray(hdr), guestHdr);
-        int off = 0;
-        for (MemorySegment s : headerSlices.getFirst()) {
-            MemorySegment.copy(hdr, off, s, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (int) s.byteSize());
-            off += (int) s.byteSize();
-        }
         for (int i = 0; i < used; i++) {
             Chain c = held.removeFirst();
             heldBytes -= c.writable();
-            vq.push(c.head(), lengths[i]);
+            long room = c.writable() - (i == 0 ? guestHdr : 0);
+            long take = Math.min(room, left);
+            left -= take;
+            vq.push(c.head(), take + (i == 0 ? guestHdr : 0));
         }
         rxFrames.incrementAndGet();
         return 1;
+    }
+
+    /**
+     * The guest's virtio_net_hdr from the back end's (in rxHeader): offload fields only for what
+     * the driver took, num_buffers = used; written over the first chain's first guestHdr bytes.
+     */
+    private void writeGuestHeader(int used) {
+        MemorySegment out = rxGuestHeader;
+        out.fill((byte) 0);
+        if (backendHdr != 0) {
+            int flags = guestCsum ? rxHeader.get(JAVA_BYTE, 0) & (VnetHeader.F_NEEDS_CSUM | VnetHeader.F_DATA_VALID) : 0;
+            int gso = guestTso ? rxHeader.get(JAVA_BYTE, 1) & 0xFF : VnetHeader.GSO_NONE;
+            out.set(JAVA_BYTE, 0, (byte) flags);
+            out.set(JAVA_BYTE, 1, (byte) gso);
+            if (gso != VnetHeader.GSO_NONE) MemorySegment.copy(rxHeader, 2, out, 2, 4);       // hdr_len, gso_size
+            if (flags != 0) MemorySegment.copy(rxHeader, 6, out, 6, 4);                        // csum_start/offset
+        }
+        if (guestHdr == VnetHeader.MRG_LENGTH) out.set(JAVA_SHORT_UNALIGNED, VnetHeader.LENGTH, (short) used);
+        long off = 0;
+        for (Chain.Buffer b : held.getFirst().buffers()) {
+            if (off == guestHdr) break;
+            if (!b.writable()) continue;
+            long take = Math.min(guestHdr - off, b.length());
+            MemorySegment.copy(out, off, b.host(), 0, take);
+            off += take;
+        }
+    }
+
+    private MemorySegment[] rxParts(int n) {
+        if (rxParts.length < n) rxParts = new MemorySegment[Math.max(n, 2 * rxParts.length)];
+        return rxParts;
     }
 
     @Override

@@ -196,6 +196,26 @@ class VirtioNetTest {
     }
 
     @Test
+    void receiveHeaderSplitOverTwoBuffersIsWrittenAcrossThem() {
+        FakeBackend be = new FakeBackend(VnetHeader.MRG_LENGTH);
+        try (Net n = new Net(be, null)) {
+            n.up(ALL & ~(1L << F_GUEST_TSO4 | 1L << F_GUEST_TSO6));
+            // one chain of 5 + 7 + 2048 writable bytes: the 12-byte header spans the first two
+            int head = n.rx.chain(new byte[0][], 5, 7, 2048);
+            VnetHeader partial = new VnetHeader(VnetHeader.F_NEEDS_CSUM, 0, 0, 0, 34, 16, 0);
+            byte[] f = frame(700, 4);
+            be.deliver(withHeader(partial, 12, f));
+            assertEquals(1, n.rx.usedIdx());
+            assertEquals(12 + 700, n.rx.usedElem(0)[1]);
+            byte[] hdr = new byte[12];
+            System.arraycopy(descBuffer(n.rx, head, 5), 0, hdr, 0, 5);
+            System.arraycopy(descBuffer(n.rx, head + 1, 7), 0, hdr, 5, 7);
+            assertEquals(new VnetHeader(VnetHeader.F_NEEDS_CSUM, 0, 0, 0, 34, 16, 1), VnetHeader.read(MemorySegment.ofArray(hdr), 12));
+            assertArrayEquals(f, descBuffer(n.rx, head + 2, 700));
+        }
+    }
+
+    @Test
     void receiveWithoutGuestOffloadsClearsTheHostsHeader() {
         FakeBackend be = new FakeBackend(VnetHeader.MRG_LENGTH);
         try (Net n = new Net(be, null)) {
@@ -249,6 +269,9 @@ class VirtioNetTest {
             long end = System.nanoTime() + 5_000_000_000L;
             while (resumes(be) == before && System.nanoTime() < end) Thread.onSpinWait();
             assertTrue(resumes(be) > before, "the driver's notification resumed the back end");
+            // the notified device thread took the waiting frame itself, without the receive thread
+            Harness.awaitUsed(n.rx, 1);
+            synchronized (be) { assertEquals(0, be.incoming.size(), "the waiting frame was taken"); }
             assertTrue(be.deliver());
             assertEquals(1, n.rx.usedIdx());
             assertArrayEquals(frame(100, 1), Arrays.copyOfRange(descBuffer(n.rx, 0, 112), 12, 112));
