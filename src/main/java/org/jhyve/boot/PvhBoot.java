@@ -111,7 +111,7 @@ public final class PvhBoot {
             mod.set(JAVA_LONG, 0, at);
             mod.set(JAVA_LONG, 8, initrd.length);
             MemorySegment si = mem.slice(START_INFO_ADDR, 56);
-            si.set(JAVA_INT, 8, 1);
+            si.set(JAVA_INT, 12, 1); // nr_modules (offset 8 is flags)
             si.set(JAVA_LONG, 16, MODLIST_ADDR);
             placed.add(new BootState.Region("initrd", at, initrd.length));
         }

@@ -16,6 +16,7 @@ import org.jhyve.home.HomeState;
 import org.jhyve.home.HomeStatus;
 import org.jhyve.home.VmHome;
 import org.jhyve.home.VmHomes;
+import org.jhyve.vm.CpuidMask;
 import org.jhyve.vm.ExitStatus;
 import org.jhyve.vm.GuestMemory;
 import org.jhyve.config.ConfigException;
@@ -80,7 +81,8 @@ public final class Machine implements AutoCloseable {
         if ((mem & 0xFFF) != 0) throw new ConfigException("memory size " + mem + " is not a multiple of the 4 KiB page size");
         return new MachineSpec(name, mem, topo, c.getBool("x86.x2apic", false), c.getBool("x86.strictio", false),
                 c.getBool("x86.strictmsr", true), c.getBool("memory.wired", false), c.getBool("memory.guest_in_core", false),
-                c.getBool("x86.vmexit_on_pause", false), CpuPinning.fromConfig(c, topo.cpus()));
+                c.getBool("x86.vmexit_on_pause", false), CpuPinning.fromConfig(c, topo.cpus()),
+                CpuidMask.parse(c.get("jhyve.cpuid.clear")));
     }
 
     /**

@@ -14,12 +14,21 @@ import java.util.Map;
  * @param wired       -S: lock guest memory in RAM
  * @param guestInCore -C: include guest memory in core dumps
  * @param exitOnPause -P: let PAUSE loops exit (KVM's pause-loop exiting); off disables it
+ * @param cpuidMask   jhyve.cpuid.clear: CPUID bits hidden from the guest
  */
 public record MachineSpec(String name, long memorySize, Topology topology, boolean x2apic, boolean strictIo,
                           boolean strictMsr, boolean wired, boolean guestInCore, boolean exitOnPause,
-                          Map<Integer, BitSet> cpusets) {
+                          Map<Integer, BitSet> cpusets, CpuidMask cpuidMask) {
     public MachineSpec {
         if (cpusets == null) cpusets = Map.of();
+        if (cpuidMask == null) cpuidMask = CpuidMask.NONE;
+    }
+
+    /** A machine that hides no CPUID bits. */
+    public MachineSpec(String name, long memorySize, Topology topology, boolean x2apic, boolean strictIo,
+                       boolean strictMsr, boolean wired, boolean guestInCore, boolean exitOnPause,
+                       Map<Integer, BitSet> cpusets) {
+        this(name, memorySize, topology, x2apic, strictIo, strictMsr, wired, guestInCore, exitOnPause, cpusets, CpuidMask.NONE);
     }
 
     /** A plain machine for tests: 1 socket, bhyve's defaults otherwise. */

@@ -102,7 +102,7 @@ public final class Vm implements VmControl, AutoCloseable {
             int mmapSize = kvm.vcpuMmapSize();
             for (int i = 0; i < spec.topology().cpus(); i++) {
                 KvmVcpu v = kvmVm.createVcpu(i, mmapSize);
-                v.setCpuid(Cpuid.forVcpu(supported, spec.topology(), i, spec.x2apic()));
+                v.setCpuid(spec.cpuidMask().apply(Cpuid.forVcpu(supported, spec.topology(), i, spec.x2apic())));
                 vcpus.add(new Vcpu(this, v));
             }
         } catch (RuntimeException e) {

@@ -66,6 +66,7 @@ public final class Emulator {
                 default -> throw new EmulationException("no emulation for 0f c7 /" + i.digit());
             };
         }
+        if (i.opcode() == 0xAE && (i.digit() == 2 || i.digit() == 3) && i.mem() != null) return Mxcsr.execute(c);
         if (i.opcode() == 0xAE && i.digit() >= 4 && i.digit() <= 6 && i.mem() != null) return Xsave.execute(c, xsaveLayout);
         throw new EmulationException("no emulation for " + i.mnemonicKey());
     }

@@ -51,13 +51,18 @@ final class LongModeGuest {
     }
 
     static Result run(String name, long cr4, Consumer<KvmVcpu> extraSetup, Consumer<Vm> afterRun) {
+        return run(MachineSpec.simple("emul-" + name, 32 << 20, 1), name, cr4, extraSetup, afterRun);
+    }
+
+    /** As {@link #run(String, long, Consumer, Consumer)} on a machine of the given spec (32 MiB, 1 vCPU). */
+    static Result run(MachineSpec spec, String name, long cr4, Consumer<KvmVcpu> extraSetup, Consumer<Vm> afterRun) {
         byte[] code;
         try {
             code = Files.readAllBytes(build(name));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        try (Vm vm = new Vm(MachineSpec.simple("emul-" + name, 32 << 20, 1))) {
+        try (Vm vm = new Vm(spec)) {
             var mem = vm.memory();
             mem.write(CODE, code);
             // PML4 -> PDPT -> PD, 16 x 2 MiB identity pages (32 MiB).
