@@ -63,22 +63,12 @@ public final class PvhBoot {
         if (cl.length >= CMDLINE_MAX) throw new BootException("command line of " + cl.length + " bytes is too long (max " + (CMDLINE_MAX - 1) + ")");
         mem.slice(CMDLINE_ADDR, cl.length + 1).fill((byte) 0);
         mem.write(CMDLINE_ADDR, cl);
-        if (MEMMAP_ADDR + 24L * map.size() > CMDLINE_ADDR) throw new BootException("memory map too large: " + map.size() + " entries");
         MemorySegment si = mem.slice(START_INFO_ADDR, 56);
         si.fill((byte) 0);
         si.set(JAVA_INT, 0, START_INFO_MAGIC);
         si.set(JAVA_INT, 4, 1);
         si.set(JAVA_LONG, 24, CMDLINE_ADDR);
-        si.set(JAVA_LONG, 32, rsdp);
-        si.set(JAVA_LONG, 40, MEMMAP_ADDR);
-        si.set(JAVA_INT, 48, map.size());
-        for (int i = 0; i < map.size(); i++) {
-            MemorySegment e = mem.slice(MEMMAP_ADDR + 24L * i, 24);
-            e.set(JAVA_LONG, 0, map.get(i).addr());
-            e.set(JAVA_LONG, 8, map.get(i).size());
-            e.set(JAVA_INT, 16, map.get(i).type());
-            e.set(JAVA_INT, 20, 0);
-        }
+        updateFirmware(mem, START_INFO_ADDR, map, rsdp);
         return new Entry(entry, START_INFO_ADDR);
     }
 
