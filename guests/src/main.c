@@ -4,7 +4,7 @@
 
 enum mode { NONE, DEMO, POWEROFF, RESET, KBDRESET, HALT, TRIPLEFAULT, SMP, ECHO, ACPI, PCI, SIGTERM, FAULT,
             USERLOOP, PIO_LOOP, MMIO_LOOP, VIRTIO_BLK, BLK_BENCH, BLK_RECORDS,
-            VIRTIO_RNG, VIRTIO_CONSOLE, E1000, NET_BENCH, VIRTIO_NET, LAST_MODE = VIRTIO_NET };
+            VIRTIO_RNG, VIRTIO_CONSOLE, E1000, NET_BENCH, VIRTIO_NET, SYSCALL, LAST_MODE = SYSCALL };
 
 static const char *const mode_names[] = {
     [DEMO] = "demo", [POWEROFF] = "poweroff", [RESET] = "reset", [KBDRESET] = "kbdreset",
@@ -13,7 +13,7 @@ static const char *const mode_names[] = {
     [USERLOOP] = "userloop", [PIO_LOOP] = "pio-loop", [MMIO_LOOP] = "mmio-loop",
     [VIRTIO_BLK] = "virtio-blk", [BLK_BENCH] = "blk-bench", [BLK_RECORDS] = "blk-records",
     [VIRTIO_RNG] = "virtio-rng", [VIRTIO_CONSOLE] = "virtio-console", [E1000] = "e1000",
-    [NET_BENCH] = "net-bench", [VIRTIO_NET] = "virtio-net",
+    [NET_BENCH] = "net-bench", [VIRTIO_NET] = "virtio-net", [SYSCALL] = "syscall",
 };
 
 /* Modes that run (mostly) in user mode: each returns and the BSP then powers off. */
@@ -28,11 +28,12 @@ void mode_virtio_console(void);
 void mode_e1000(void);
 void mode_net_bench(void);
 void mode_virtio_net(void);
+void mode_syscall(void);
 static void (*const user_modes[])(void) = {
     [USERLOOP] = mode_userloop, [PIO_LOOP] = mode_pio_loop, [MMIO_LOOP] = mode_mmio_loop,
     [VIRTIO_BLK] = mode_virtio_blk, [BLK_BENCH] = mode_blk_bench, [BLK_RECORDS] = mode_blk_records,
     [VIRTIO_RNG] = mode_virtio_rng, [VIRTIO_CONSOLE] = mode_virtio_console, [E1000] = mode_e1000,
-    [NET_BENCH] = mode_net_bench, [VIRTIO_NET] = mode_virtio_net,
+    [NET_BENCH] = mode_net_bench, [VIRTIO_NET] = mode_virtio_net, [SYSCALL] = mode_syscall,
 };
 
 static u64 parse_hex(const char *s)
@@ -182,7 +183,7 @@ void kmain(u32 start_info)
     if (mode == NONE)
         fail("no mode word in the command line (demo poweroff reset kbdreset halt triplefault smp"
              " echo acpi pci sigterm fault userloop pio-loop mmio-loop virtio-blk blk-bench blk-records"
-             " virtio-rng virtio-console e1000 net-bench virtio-net)");
+             " virtio-rng virtio-console e1000 net-bench virtio-net syscall)");
     say("mode: %s", mode_names[mode]);
     if (acpi_error && mode != RESET && mode != KBDRESET && mode != TRIPLEFAULT)
         fail("acpi: %s", acpi_error);

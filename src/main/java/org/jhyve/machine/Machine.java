@@ -74,6 +74,13 @@ public final class Machine implements AutoCloseable {
         if (c.has("lpc.bootrom")) throw new ConfigException("boot ROMs (-l bootrom, lpc.bootrom) are not implemented in jhyve yet");
     }
 
+    /** jhyve.syscall_fix: auto (the default: where the host's KVM is the PVM module), true or false. */
+    static boolean syscallFix(ConfigTree c) {
+        String v = c.get("jhyve.syscall_fix", "auto");
+        if (v.equals("auto")) return org.jhyve.vm.Vm.hostLosesSyscalls();
+        return c.getBool("jhyve.syscall_fix", false);
+    }
+
     public static MachineSpec spec(ConfigTree c) {
         String name = c.get("name");
         Topology topo = Topology.fromConfig(c);
@@ -82,7 +89,7 @@ public final class Machine implements AutoCloseable {
         return new MachineSpec(name, mem, topo, c.getBool("x86.x2apic", false), c.getBool("x86.strictio", false),
                 c.getBool("x86.strictmsr", true), c.getBool("memory.wired", false), c.getBool("memory.guest_in_core", false),
                 c.getBool("x86.vmexit_on_pause", false), CpuPinning.fromConfig(c, topo.cpus()),
-                CpuidMask.parse(c.get("jhyve.cpuid.clear")));
+                CpuidMask.parse(c.get("jhyve.cpuid.clear")), syscallFix(c));
     }
 
     /**

@@ -30,6 +30,7 @@ final class MachineControl implements ControlHandler {
             Map.entry(KvmVcpu.EXIT_SYSTEM_EVENT, "vm exits due to system events"),
             Map.entry(KvmVcpu.EXIT_X86_RDMSR, "vm exits due to rdmsr"),
             Map.entry(KvmVcpu.EXIT_X86_WRMSR, "vm exits due to wrmsr"),
+            Map.entry(KvmVcpu.EXIT_DEBUG, "vm exits due to debug (jhyve breakpoints, SYSCALL completion)"),
             Map.entry(Vcpu.KICKS, "vcpu kicks (requests from other threads)"));
 
     private final Vm vm;

@@ -205,6 +205,21 @@ public final class KvmVcpu implements AutoCloseable {
         }
     }
 
+    public static final long SET_GUEST_DEBUG = Kvm.iow(0x9b, 72);
+
+    /**
+     * KVM_SET_GUEST_DEBUG: control flags (KVM_GUESTDBG_*) and the debug registers DR0-DR7 as
+     * jhyve wants them for its own breakpoints (indexes 4 and 5 unused).
+     */
+    public void setGuestDebug(int control, long[] dr) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(72);
+            s.set(JAVA_INT, 0, control);
+            for (int i = 0; i < 8 && i < dr.length; i++) s.set(JAVA_LONG, 8 + 8L * i, dr[i]);
+            Libc.ioctl(fd, SET_GUEST_DEBUG, s, "KVM_SET_GUEST_DEBUG vcpu " + id);
+        }
+    }
+
     @Override
     public void close() {
         Libc.munmap(run);

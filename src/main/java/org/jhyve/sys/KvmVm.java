@@ -125,7 +125,12 @@ public final class KvmVm implements AutoCloseable {
         }
     }
 
-    /** KVM_X86_SET_MSR_FILTER with default-allow and one deny range per (base, count). */
+    public static final int MSR_FILTER_READ = 1, MSR_FILTER_WRITE = 2;
+
+    /**
+     * KVM_X86_SET_MSR_FILTER with default-allow and one deny range per (base, count, flags):
+     * flags {@link #MSR_FILTER_READ} and/or {@link #MSR_FILTER_WRITE} say which accesses exit.
+     */
     public void setMsrFilterDenyDefaultAllow(long[][] denyRanges) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment f = a.allocate(KvmLayouts.MSR_FILTER);
@@ -135,7 +140,7 @@ public final class KvmVm implements AutoCloseable {
                 int base = (int) denyRanges[i][0], n = (int) denyRanges[i][1];
                 MemorySegment bitmap = a.allocate((n + 7) / 8, 8); // zero bits = deny
                 long r = 8 + i * rangeSize;
-                f.set(JAVA_INT, r, 3); // KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE
+                f.set(JAVA_INT, r, (int) denyRanges[i][2]);
                 f.set(JAVA_INT, r + 4, n);
                 f.set(JAVA_INT, r + 8, base);
                 f.set(java.lang.foreign.ValueLayout.ADDRESS, r + 16, bitmap);

@@ -15,10 +15,12 @@ import java.util.Map;
  * @param guestInCore -C: include guest memory in core dumps
  * @param exitOnPause -P: let PAUSE loops exit (KVM's pause-loop exiting); off disables it
  * @param cpuidMask   jhyve.cpuid.clear: CPUID bits hidden from the guest
+ * @param syscallFix  jhyve.syscall_fix: complete SYSCALLs the host's KVM leaves unfinished
+ *                    ({@link SyscallEntryFix})
  */
 public record MachineSpec(String name, long memorySize, Topology topology, boolean x2apic, boolean strictIo,
                           boolean strictMsr, boolean wired, boolean guestInCore, boolean exitOnPause,
-                          Map<Integer, BitSet> cpusets, CpuidMask cpuidMask) {
+                          Map<Integer, BitSet> cpusets, CpuidMask cpuidMask, boolean syscallFix) {
     public MachineSpec {
         if (cpusets == null) cpusets = Map.of();
         if (cpuidMask == null) cpuidMask = CpuidMask.NONE;
@@ -28,7 +30,8 @@ public record MachineSpec(String name, long memorySize, Topology topology, boole
     public MachineSpec(String name, long memorySize, Topology topology, boolean x2apic, boolean strictIo,
                        boolean strictMsr, boolean wired, boolean guestInCore, boolean exitOnPause,
                        Map<Integer, BitSet> cpusets) {
-        this(name, memorySize, topology, x2apic, strictIo, strictMsr, wired, guestInCore, exitOnPause, cpusets, CpuidMask.NONE);
+        this(name, memorySize, topology, x2apic, strictIo, strictMsr, wired, guestInCore, exitOnPause, cpusets, CpuidMask.NONE,
+                false);
     }
 
     /** A plain machine for tests: 1 socket, bhyve's defaults otherwise. */

@@ -14,6 +14,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * writes are dropped. Each MSR is logged once so a chatty guest cannot flood the log.
  */
 final class Msrs {
+    private static final int FILTER = 1 << 2; // KVM_MSR_EXIT_REASON_FILTER
     private final boolean strict;
     private final Set<Long> logged = ConcurrentHashMap.newKeySet();
 
@@ -22,6 +23,11 @@ final class Msrs {
     void handle(Vcpu vcpu, MemorySegment run, boolean write) {
         long e = org.jhyve.sys.KvmVcpu.RUN_EXIT;
         int index = run.get(JAVA_INT, e + 12);
+        if (run.get(JAVA_INT, e + 8) == FILTER && write && index == SyscallEntryFix.MSR_LSTAR && vcpu.vm().syscallFix() != null) {
+            vcpu.vm().syscallFix().onLstarWrite(vcpu, run.get(JAVA_LONG, e + 16));
+            run.set(JAVA_BYTE, e, (byte) 0);
+            return;
+        }
         long key = Integer.toUnsignedLong(index) | (write ? 1L << 32 : 0);
         if (logged.add(key)) {
             System.err.printf("jhyve: vcpu %d: %s unknown MSR 0x%x%s%n", vcpu.id(), write ? "wrmsr to" : "rdmsr from",

@@ -45,6 +45,8 @@ public final class Vcpu {
 
     public KvmVcpu kvm() { return kvm; }
 
+    Vm vm() { return vm; }
+
     void start() {
         thread.start();
         try {
@@ -158,6 +160,7 @@ public final class Vcpu {
             case KvmVcpu.EXIT_HLT -> vm.onHlt(this);
             case KvmVcpu.EXIT_SYSTEM_EVENT -> handleSystemEvent();
             case KvmVcpu.EXIT_X86_RDMSR, KvmVcpu.EXIT_X86_WRMSR -> vm.msrs().handle(this, run, reason == KvmVcpu.EXIT_X86_WRMSR);
+            case KvmVcpu.EXIT_DEBUG -> vm.onDebugExit(this, run);
             case KvmVcpu.EXIT_INTERNAL_ERROR -> vm.onInternalError(this, run);
             case KvmVcpu.EXIT_FAIL_ENTRY -> vm.fail(String.format("vcpu %d: VM entry failed, hardware reason 0x%x",
                     id(), run.get(JAVA_LONG, KvmVcpu.RUN_EXIT)), null);

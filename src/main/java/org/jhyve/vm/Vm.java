@@ -41,6 +41,7 @@ public final class Vm implements VmControl, AutoCloseable {
     private final Bus pio;
     private final Bus mmio;
     private final Msrs msrs;
+    private SyscallEntryFix syscallFix;
     private final List<Vcpu> vcpus = new ArrayList<>();
     private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
     private final AtomicBoolean loggedUnclaimedIo = new AtomicBoolean();
@@ -94,7 +95,14 @@ public final class Vm implements VmControl, AutoCloseable {
             }
             if (!spec.guestInCore()) memory.advise(Libc.MADV_DONTDUMP);
             if (spec.wired()) memory.lock();
-            kvmVm.enableCap(Kvm.CAP_X86_USER_SPACE_MSR, 1L << 1); // KVM_MSR_EXIT_REASON_UNKNOWN
+            if (spec.syscallFix()) {
+                // KVM_MSR_EXIT_REASON_UNKNOWN | KVM_MSR_EXIT_REASON_FILTER: LSTAR writes come to us.
+                kvmVm.enableCap(Kvm.CAP_X86_USER_SPACE_MSR, 1L << 1 | 1L << 2);
+                kvmVm.setMsrFilterDenyDefaultAllow(new long[][] {{SyscallEntryFix.MSR_LSTAR, 1, KvmVm.MSR_FILTER_WRITE}});
+                syscallFix = new SyscallEntryFix(memory, spec.topology().cpus());
+            } else {
+                kvmVm.enableCap(Kvm.CAP_X86_USER_SPACE_MSR, 1L << 1); // KVM_MSR_EXIT_REASON_UNKNOWN
+            }
             if (!spec.exitOnPause() && (kvm.checkExtension(Kvm.CAP_X86_DISABLE_EXITS) & 4) != 0) {
                 kvmVm.enableCap(Kvm.CAP_X86_DISABLE_EXITS, 4); // KVM_X86_DISABLE_EXITS_PAUSE: bhyve's default
             }
@@ -236,6 +244,19 @@ public final class Vm implements VmControl, AutoCloseable {
      * KVM could not emulate an instruction: jhyve's own emulator (org.jhyve.vm.emul) carries it
      * out when it can; otherwise the VM ends (status 4) with the instruction bytes and RIP.
      */
+    /** Whether this host's KVM leaves guest SYSCALLs unfinished ({@link SyscallEntryFix}). */
+    public static boolean hostLosesSyscalls() { return SyscallEntryFix.hostNeedsIt(); }
+
+    /** KVM_EXIT_DEBUG: only jhyve's own breakpoints set one. */
+    void onDebugExit(Vcpu v, MemorySegment run) {
+        long pc = run.get(JAVA_LONG, KvmVcpu.RUN_EXIT + 8);
+        if (syscallFix != null && syscallFix.onDebugExit(v, pc)) return;
+        fail(String.format("vcpu %d: unexpected debug exit at rip 0x%x", v.id(), pc), null);
+    }
+
+    /** The SYSCALL completion of this VM, null where the host needs none. */
+    SyscallEntryFix syscallFix() { return syscallFix; }
+
     void onInternalError(Vcpu v, MemorySegment run) {
         long e = KvmVcpu.RUN_EXIT;
         int suberror = run.get(JAVA_INT, e);

@@ -27,8 +27,10 @@ final class LinuxGuestFiles {
             mount -t proc proc /proc
             mount -t sysfs sysfs /sys
             mount -t devtmpfs devtmpfs /dev
-            insmod /lib/evdev.ko 2>/dev/null
-            insmod /lib/button.ko 2>/dev/null
+            for m in evdev button virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci \\
+                     virtio_blk virtio-rng virtio_console failover net_failover virtio_net; do
+                insmod /lib/$m.ko 2>/dev/null
+            done
             mkdir -p /etc/acpi/PWRF
             printf '#!/bin/sh\\necho jhyve-linux: power button\\npoweroff -f\\n' > /etc/acpi/PWRF/00000080
             chmod +x /etc/acpi/PWRF/00000080
@@ -36,6 +38,34 @@ final class LinuxGuestFiles {
             echo "jhyve-linux: ready"
             exec setsid cttyhack sh
             """;
+
+    /** Modules the initramfs carries, in a working load order (insmod does not resolve dependencies). */
+    static final List<String> MODULES = List.of("drivers/input/evdev.ko", "drivers/acpi/button.ko",
+            "drivers/virtio/virtio_ring.ko", "drivers/virtio/virtio.ko", "drivers/virtio/virtio_pci_legacy_dev.ko",
+            "drivers/virtio/virtio_pci_modern_dev.ko", "drivers/virtio/virtio_pci.ko", "drivers/block/virtio_blk.ko",
+            "drivers/char/hw_random/virtio-rng.ko", "drivers/char/virtio_console.ko", "net/core/failover.ko",
+            "drivers/net/net_failover.ko", "drivers/net/virtio_net.ko");
+
+    /**
+     * An ext4 image of 16 MiB holding hello.txt, made with the host's mke2fs (-d fills it from a
+     * directory, no mount needed).
+     */
+    static Path ext4Disk(Path dir, String hello) {
+        try {
+            Path content = Files.createDirectories(dir.resolve("disk-content"));
+            Files.writeString(content.resolve("hello.txt"), hello + "\n");
+            Path img = dir.resolve("disk.img");
+            run(dir, "mke2fs", "-q", "-F", "-t", "ext4", "-d", content.toString(), img.toString(), "16M");
+            return img;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A file's content inside an ext4 image, read with debugfs (no mount). */
+    static String ext4Cat(Path img, String path) {
+        return run(img.getParent(), "debugfs", "-R", "cat " + path, img.toString());
+    }
 
     private LinuxGuestFiles() {}
 
@@ -60,7 +90,7 @@ final class LinuxGuestFiles {
                     .file("bin/busybox", 0755, Files.readAllBytes(busybox))
                     .symlink("bin/sh", "busybox")
                     .file("init", 0755, INIT.getBytes(StandardCharsets.US_ASCII));
-            for (String m : List.of("drivers/input/evdev.ko", "drivers/acpi/button.ko")) {
+            for (String m : MODULES) {
                 Path ko = module(m);
                 if (ko != null) c.file("lib/" + ko.getFileName(), 0644, Files.readAllBytes(ko));
             }

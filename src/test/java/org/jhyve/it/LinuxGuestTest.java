@@ -63,14 +63,17 @@ class LinuxGuestTest {
         initramfs = LinuxGuestFiles.initramfs(dir);
     }
 
-    static JhyveProcess boot(String vm) {
+    static JhyveProcess boot(String vm, String... devices) {
         NamedVmTest.ctl("--vm=" + vm, "--destroy");
         JhyveProcess.Result load = JhyveProcess.runProgram(NamedVmTest.LOAD, "-m", MEM, "-k", kernel.toString(),
                 "-i", initramfs.toString(), "-c", CMDLINE, vm);
         assertEquals(0, load.exitCode(), load.describe());
         long t0 = System.nanoTime();
-        JhyveProcess p = JhyveProcess.start(org.jhyve.cli.Jhyve.class.getName(), List.of("-c", "2", "-m", MEM, "-s", "0,hostbridge", "-s", "1,lpc",
-                "-l", "com1,stdio", "-o", "jhyve.cpuid.clear=" + CPUID_MASK, vm));
+        List<String> args = new ArrayList<>(List.of("-c", "2", "-m", MEM, "-s", "0,hostbridge", "-s", "1,lpc",
+                "-l", "com1,stdio", "-o", "jhyve.cpuid.clear=" + CPUID_MASK));
+        args.addAll(List.of(devices));
+        args.add(vm);
+        JhyveProcess p = JhyveProcess.start(org.jhyve.cli.Jhyve.class.getName(), args);
         p.awaitStdout(l -> l.contains(LinuxGuestFiles.READY), BOOT, "the initramfs's ready line");
         record(String.format("jhyve: %s booted to the shell in %.1f s", vm, (System.nanoTime() - t0) / 1e9));
         return p;
@@ -99,9 +102,18 @@ class LinuxGuestTest {
         return found;
     }
 
+    /**
+     * One boot for the platform and the virtio devices (each boot takes minutes here): vCPUs,
+     * memory, PCI, ACPI tables; an ext4 virtio disk mounted, read, written and flushed (checked
+     * on the host after power-off); /dev/hwrng from virtio-rnd; both directions of a
+     * virtio-console port.
+     */
     @Test
-    void seesCpusMemoryPciAndAcpiThenPowerOffForcedExitsOne() {
-        try (JhyveProcess p = boot("linux1")) {
+    void seesCpusMemoryPciAcpiAndVirtioDevicesThenPowerOffForcedExitsOne(@TempDir Path dir) throws Exception {
+        Path disk = LinuxGuestFiles.ext4Disk(dir, "hello from the host");
+        Path sock = dir.resolve("con1.sock");
+        try (JhyveProcess p = boot("linux1", "-s", "3,virtio-blk," + disk, "-s", "4,virtio-rnd",
+                "-s", "5,virtio-console,con1=" + sock)) {
             assertEquals("0-1", ask(p, "online", "$(cat /sys/devices/system/cpu/online)"), "all vCPUs online");
             assertEquals("2", ask(p, "cpus", "$(grep -c ^processor /proc/cpuinfo)"));
             long kb = Long.parseLong(ask(p, "memkb", "$(sed -n 's/^MemTotal: *\\([0-9]*\\) kB/\\1/p' /proc/meminfo)"));
@@ -110,9 +122,54 @@ class LinuxGuestTest {
             assertTrue(pci.containsAll(List.of("0000:00:00.0", "0000:00:01.0")), "PCI devices " + pci);
             List<String> acpi = new ArrayList<>(List.of(ask(p, "acpi", "$(ls /sys/firmware/acpi/tables | tr '\\n' ' ')").split(" ")));
             assertTrue(acpi.containsAll(List.of("APIC", "DSDT", "FACP", "FACS", "MCFG")), "ACPI tables " + acpi);
+            assertTrue(pci.containsAll(List.of("0000:00:03.0", "0000:00:04.0", "0000:00:05.0")), "virtio functions " + pci);
+
+            // virtio-blk: ext4 on /dev/vda, read what the host put there, write and flush a file
+            assertEquals("ok", ask(p, "mount", "$(mkdir -p /mnt && mount -t ext4 /dev/vda /mnt && echo ok)"));
+            assertEquals("hello from the host", ask(p, "hello", "$(cat /mnt/hello.txt)"));
+            assertEquals("0", ask(p, "write", "$(echo written by linux > /mnt/guest.txt; sync; echo $?)"));
+            assertEquals("ok", ask(p, "umount", "$(umount /mnt && echo ok)"));
+
+            // virtio-rnd: the kernel picks it as the hardware RNG and /dev/hwrng gives bytes
+            assertEquals("virtio_rng.0", ask(p, "rng", "$(cat /sys/class/misc/hw_random/rng_current)"));
+            assertEquals("64", ask(p, "hwrng", "$(head -c 64 /dev/hwrng | wc -c)"));
+
+            // virtio-console: the port named con1 appears; guest -> host and host -> guest
+            String port = ask(p, "port", "$(for d in /sys/class/virtio-ports/*; do [ $(cat $d/name) = con1 ] && basename $d; done)");
+            assertTrue(port.matches("vport\\d+p\\d+"), "virtio-console port device: " + port);
+            try (var ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+                ch.connect(java.net.UnixDomainSocketAddress.of(sock));
+                p.type("echo from-linux > /dev/" + port + "\n");
+                var line = java.util.concurrent.CompletableFuture.supplyAsync(() -> readLine(ch));
+                assertEquals("from-linux", line.get(COMMAND.toSeconds(), java.util.concurrent.TimeUnit.SECONDS),
+                        "guest -> host over virtio-console");
+                p.type("head -n 1 /dev/" + port + " | sed 's/^/@@in=/'\n");
+                ch.write(java.nio.ByteBuffer.wrap("from-host\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+                p.awaitStdout(l -> l.contains("@@in=from-host"), COMMAND, "host -> guest over virtio-console");
+            }
+
             p.type("poweroff -f\n");
             JhyveProcess.Result r = p.await(COMMAND);
             assertEquals(1, r.exitCode(), "poweroff -f\n" + tail(r));
+        }
+        assertTrue(LinuxGuestFiles.ext4Cat(disk, "/guest.txt").contains("written by linux"),
+                "the file Linux wrote and synced is in the image");
+    }
+
+    /** One line from a blocking channel, without the newline. */
+    private static String readLine(java.nio.channels.SocketChannel ch) {
+        var b = new StringBuilder();
+        var one = java.nio.ByteBuffer.allocate(1);
+        try {
+            while (true) {
+                one.clear();
+                if (ch.read(one) < 0) return b.toString();
+                char c = (char) one.get(0);
+                if (c == '\n') return b.toString();
+                if (c != '\r') b.append(c);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

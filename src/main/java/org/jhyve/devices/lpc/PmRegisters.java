@@ -25,8 +25,12 @@ public final class PmRegisters {
     public static final int SCI_EN = 0x0001, SLP_TYP = 0x1C00, SLP_EN = 0x2000;
     public static final long PM_TIMER_HZ = 3_579_545L;
     private static final int STATUS_W1C = WAK_STS | RTC_STS | SLPBTN_STS | PWRBTN_STS | BM_STS;
-    /** bhyve lets only these enable bits stick; ACPICA insists on GBL_EN although the lock is unused. */
-    private static final int ENABLE_WRITABLE = PWRBTN_EN | GBL_EN;
+    /**
+     * The enable bits that stick: the power button; GBL_EN, which ACPICA insists on although the
+     * lock is unused; RTC_EN, which Linux's rtc-cmos sets and reads back ("Could not enable
+     * RealTimeClock event" otherwise) although this RTC raises no alarm through the SCI.
+     */
+    private static final int ENABLE_WRITABLE = PWRBTN_EN | GBL_EN | RTC_EN;
     private static final int CONTROL_ALWAYS_ZERO = 0xC003;
     private static final int SCI_SOURCES = TMR_STS | GBL_STS | PWRBTN_STS | SLPBTN_STS | RTC_STS;
     private static final int S5 = 5;

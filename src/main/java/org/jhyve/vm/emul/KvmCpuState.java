@@ -16,7 +16,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * Registers, special registers and the XSAVE area are read on first use and written back
  * only when changed; events go in last, after the state they are delivered from.
  */
-public final class KvmCpuState implements CpuState {
+public final class KvmCpuState implements CpuState, AutoCloseable {
     /** struct kvm_regs order (rax rbx rcx rdx rsi rdi rsp rbp r8...) for each x86 register number. */
     private static final int[] KVM_INDEX = {0, 2, 3, 1, 6, 7, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15};
     private static final long RIP = 16 * 8, RFLAGS = 17 * 8;
@@ -107,6 +107,9 @@ public final class KvmCpuState implements CpuState {
     @Override public long cr0() { return sreg("cr0"); }
 
     @Override public long cr3() { return sreg("cr3"); }
+
+    /** CR2: the linear address of the last page fault. */
+    public long cr2() { return sreg("cr2"); }
 
     @Override public long cr4() { return sreg("cr4"); }
 

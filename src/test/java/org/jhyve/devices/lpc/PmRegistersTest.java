@@ -66,10 +66,10 @@ class PmRegistersTest {
     }
 
     @Test
-    void enableKeepsOnlyPowerButtonAndGlobalLock() {
+    void enableKeepsOnlyPowerButtonGlobalLockAndRtc() {
         pio.write(PM1A_EVT + 2, 2, 0xFFFF);
-        assertEquals(PWRBTN_EN | GBL_EN, pio.read(PM1A_EVT + 2, 2));
-        assertEquals((long) (PWRBTN_EN | GBL_EN) << 16, pio.read(PM1A_EVT, 4), "dword read: status low, enable high");
+        assertEquals(PWRBTN_EN | GBL_EN | RTC_EN, pio.read(PM1A_EVT + 2, 2));
+        assertEquals((long) (PWRBTN_EN | GBL_EN | RTC_EN) << 16, pio.read(PM1A_EVT, 4), "dword read: status low, enable high");
     }
 
     @Test

@@ -24,7 +24,7 @@ class CpuidMaskKvmTest {
     private static int[] cpuid(String mask) {
         MachineSpec s = MachineSpec.simple("cpuid", 32 << 20, 1);
         MachineSpec spec = new MachineSpec(s.name(), s.memorySize(), s.topology(), false, false, true, false, false, false,
-                null, CpuidMask.parse(mask));
+                null, CpuidMask.parse(mask), false);
         LongModeGuest.Result r = LongModeGuest.run(spec, "cpuid", LongModeGuest.CR4, null, null);
         assertTrue(r.finished(), "the cpuid guest did not finish: " + r.outcome());
         ByteBuffer b = ByteBuffer.wrap(r.area()).order(ByteOrder.LITTLE_ENDIAN);
