@@ -39,6 +39,9 @@ final class Dnsmasq {
         }
     }
 
+    /** The host's name (its UTS name, the same inside the network namespaces tests create). */
+    String hostName() { return host.readSys("/proc/sys/kernel/hostname").strip(); }
+
     /** Whether the pid file names a live dnsmasq (not a recycled pid). */
     boolean running() {
         long pid = pid();
@@ -55,6 +58,9 @@ final class Dnsmasq {
                 "--listen-address=" + subnet.gateway(),
                 "--dhcp-range=" + subnet.poolStart() + "," + subnet.poolEnd() + "," + subnet.netmask() + ",12h",
                 "--dhcp-authoritative", "--domain=" + domain, "--local=/" + domain + "/", "--expand-hosts",
+                // the host is HOSTNAME.DOMAIN at the bridge address; not the host's /etc/hosts,
+                // whose loopback entries (127.0.1.1 HOSTNAME) mean nothing to a guest
+                "--no-hosts", "--host-record=" + hostName() + "." + domain + "," + hostName() + "," + subnet.gateway(),
                 "--dhcp-option=option:router," + subnet.gateway(), "--dhcp-option=option:dns-server," + subnet.gateway(),
                 "--dhcp-option=option:domain-search," + domain);
         // dnsmasq forks; its pid file appears once it is serving

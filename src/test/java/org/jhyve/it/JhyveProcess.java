@@ -105,7 +105,12 @@ final class JhyveProcess implements AutoCloseable {
     }
 
     static JhyveProcess start(String mainClass, List<String> args, Path vmmDir) {
-        List<String> cmd = new ArrayList<>();
+        return start(List.of(), mainClass, args, vmmDir);
+    }
+
+    /** As {@link #start(String, List, Path)}, the JVM command run through prefix (e.g. ip netns exec NS). */
+    static JhyveProcess start(List<String> prefix, String mainClass, List<String> args, Path vmmDir) {
+        List<String> cmd = new ArrayList<>(prefix);
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("--enable-native-access=ALL-UNNAMED");
         // bin/jhyve's JVM settings, plus C1 only: these runs are short and C2 would only add start-up time

@@ -39,6 +39,20 @@ final class LinuxGuestFiles {
             exec setsid cttyhack sh
             """;
 
+    /** busybox udhcpc's hook: address, default route, resolver; prints the lease. */
+    static final String UDHCPC_SCRIPT = """
+            #!/bin/sh
+            case "$1" in
+            bound|renew)
+                ip addr add "$ip/$mask" dev "$interface"
+                [ -n "$router" ] && ip route add default via "${router%% *}" dev "$interface"
+                echo "nameserver ${dns%% *}" > /etc/resolv.conf
+                [ -n "$domain" ] && echo "search $domain" >> /etc/resolv.conf
+                echo "jhyve-linux: lease $ip" ;;
+            esac
+            exit 0
+            """;
+
     /** Modules the initramfs carries, in a working load order (insmod does not resolve dependencies). */
     static final List<String> MODULES = List.of("drivers/input/evdev.ko", "drivers/acpi/button.ko",
             "drivers/virtio/virtio_ring.ko", "drivers/virtio/virtio.ko", "drivers/virtio/virtio_pci_legacy_dev.ko",
@@ -86,6 +100,8 @@ final class LinuxGuestFiles {
         if (!Files.isRegularFile(busybox)) throw new IllegalStateException("/bin/busybox is missing: apt-get install busybox-static");
         try {
             Cpio c = new Cpio().dir("bin").dir("lib").dir("dev").dir("proc").dir("sys").dir("etc").dir("tmp")
+                    .dir("usr").dir("usr/share").dir("usr/share/udhcpc")
+                    .file("usr/share/udhcpc/default.script", 0755, UDHCPC_SCRIPT.getBytes(StandardCharsets.US_ASCII))
                     .charDevice("dev/console", 5, 1)
                     .file("bin/busybox", 0755, Files.readAllBytes(busybox))
                     .symlink("bin/sh", "busybox")

@@ -64,6 +64,11 @@ class LinuxGuestTest {
     }
 
     static JhyveProcess boot(String vm, String... devices) {
+        return boot(List.of(), vm, devices);
+    }
+
+    /** Loads and starts a VM; prefix runs jhyve through a command (ip netns exec NS). */
+    static JhyveProcess boot(List<String> prefix, String vm, String... devices) {
         NamedVmTest.ctl("--vm=" + vm, "--destroy");
         JhyveProcess.Result load = JhyveProcess.runProgram(NamedVmTest.LOAD, "-m", MEM, "-k", kernel.toString(),
                 "-i", initramfs.toString(), "-c", CMDLINE, vm);
@@ -73,7 +78,7 @@ class LinuxGuestTest {
                 "-l", "com1,stdio", "-o", "jhyve.cpuid.clear=" + CPUID_MASK));
         args.addAll(List.of(devices));
         args.add(vm);
-        JhyveProcess p = JhyveProcess.start(org.jhyve.cli.Jhyve.class.getName(), args);
+        JhyveProcess p = JhyveProcess.start(prefix, org.jhyve.cli.Jhyve.class.getName(), args, JhyveProcess.vmmDir());
         p.awaitStdout(l -> l.contains(LinuxGuestFiles.READY), BOOT, "the initramfs's ready line");
         record(String.format("jhyve: %s booted to the shell in %.1f s", vm, (System.nanoTime() - t0) / 1e9));
         return p;
@@ -171,6 +176,43 @@ class LinuxGuestTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The private network of the bhyve guides, made by jhyve-net inside a namespace of the
+     * test's own: Linux's virtio-net gets a DHCP lease from its dnsmasq, resolves the host's
+     * name there and pings it.
+     */
+    @Test
+    void getsADhcpLeaseOnAPrivateNetworkAndPingsTheHostByName(@TempDir Path state) throws Exception {
+        org.jhyve.net.NetNamespace.require();
+        org.jhyve.net.NetNamespace.requireTool("dnsmasq");
+        org.jhyve.net.NetNamespace.requireTool("nft");
+        String hostName = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+        try (var ns = org.jhyve.net.NetNamespace.create("linux")) {
+            var net = jhyveNet(ns, state, "private", "jhnat0", "--subnet", "10.77.0.1/24", "--domain", "lab", "--tap", "tapl0");
+            assertEquals(0, net.rc(), "jhyve-net private:\n" + net.out() + net.err());
+            try (JhyveProcess p = boot(List.of("ip", "netns", "exec", ns.name()), "linux4",
+                    "-s", "6,virtio-net,tapl0,mac=58:9c:fc:00:00:44")) {
+                p.type("ip link set eth0 up; udhcpc -i eth0 -n -q -t 10 -T 3 -x hostname:linux4\n");
+                p.awaitStdout(l -> l.matches("jhyve-linux: lease 10\\.77\\.0\\.\\d+\\s*"), COMMAND, "a DHCP lease");
+                assertEquals("ok", ask(p, "ping", "$(ping -c 1 -W 5 " + hostName + ".lab > /dev/null && echo ok)"),
+                        "ping " + hostName + ".lab");
+                p.type("poweroff -f\n");
+                assertEquals(1, p.await(COMMAND).exitCode());
+            }
+            String leases = Files.readString(state.resolve("jhnat0.leases"));
+            assertTrue(leases.contains("58:9c:fc:00:00:44") && leases.contains("linux4"), "dnsmasq's lease\n" + leases);
+            jhyveNet(ns, state, "down", "jhnat0");
+        }
+    }
+
+    static org.jhyve.net.NetNamespace.Result jhyveNet(org.jhyve.net.NetNamespace ns, Path state, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", JhyveProcess.mainClasses().toString(),
+                org.jhyve.net.JhyveNet.class.getName(), "--state-dir", state.toString()));
+        cmd.addAll(List.of(args));
+        return ns.execAllowingFailure(cmd.toArray(String[]::new));
     }
 
     @Test

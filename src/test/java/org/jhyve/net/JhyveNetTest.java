@@ -103,6 +103,9 @@ class JhyveNetTest {
             assertTrue(last >= 10 && last <= 254, lease);
             NetNamespace.Result ns = guest.exec("busybox", "nslookup", "guest1.lab", "10.77.0.1");
             assertTrue(ns.out().contains("Address: " + lease), ns.out());
+            String hostName = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+            NetNamespace.Result self = guest.exec("busybox", "nslookup", hostName + ".lab", "10.77.0.1");
+            assertTrue(self.out().contains("Address: 10.77.0.1"), "the host by name\n" + self.out());
             guest.exec("busybox", "ping", "-c", "1", "-W", "3", "198.51.100.1");   // wan has no route back: only NAT answers
             NetNamespace.Result fromHost = host.exec("busybox", "nslookup", "guest1.lab", "10.77.0.1");
             assertTrue(fromHost.out().contains("Address: " + lease), "the host reaches the guest by name");
