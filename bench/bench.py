@@ -8,6 +8,7 @@ the table to BENCHMARKS.md (between the markers) unless --no-write.
     bench/bench.py            # all metrics, default rounds
     bench/bench.py --quick    # few rounds (CI smoke)
     bench/bench.py startup memory
+    bench/bench.py linux      # opt-in: Linux boot to init (minutes per boot on nested KVM)
     make bench / make bench-quick   # the same after make build (quick does not write the table)
 
 Needs a built tree (make build) and /dev/kvm; installs QEMU (Debian package) when it is missing.
@@ -397,8 +398,107 @@ def m_net(rounds, ms=2000, size=1472, warm=1000):
         subprocess.run(["ip", "netns", "del", NET_NS])
 
 
+LINUX_CACHE = os.path.expanduser("~/.cache/jhyve/linux")
+# The Linux test group's guest options for hosts that emulate guest kernel mode (docs/linux-boot.md);
+# real hosts need none, and they do not slow a real host's boot.
+LINUX_CMDLINE = "console=ttyS0 noxsave clearcpuid=137,147,148 cryptomgr.notests i8042.noaux rdinit=/init"
+LINUX_MARK = "jhyve-bench: init"
+
+
+def linux_kernel():
+    """Debian's cloud kernel (bzImage), downloaded and unpacked once into the test group's cache."""
+    tree = os.path.join(LINUX_CACHE, "x")
+    if not os.path.isdir(os.path.join(tree, "boot")):
+        os.makedirs(LINUX_CACHE, exist_ok=True)
+        deps = subprocess.run(["apt-cache", "depends", "linux-image-cloud-amd64"], capture_output=True, text=True,
+                              check=True).stdout
+        pkg = next(l.split()[1] for l in deps.splitlines() if l.strip().startswith("Depends: linux-image-"))
+        subprocess.run(["apt-get", "download", pkg], cwd=LINUX_CACHE, check=True, stdout=subprocess.DEVNULL)
+        deb = next(f for f in os.listdir(LINUX_CACHE) if f.startswith(pkg + "_"))
+        subprocess.run(["dpkg-deb", "-x", os.path.join(LINUX_CACHE, deb), tree], check=True)
+    boot = os.path.join(tree, "boot")
+    return os.path.join(boot, next(f for f in sorted(os.listdir(boot)) if f.startswith("vmlinuz-")))
+
+
+def cpio_newc(entries):
+    """A cpio 'newc' archive (what the kernel unpacks as an initramfs) from (name, mode, data[, rdev])."""
+    out = bytearray()
+    for ino, (name, mode, data, *rdev) in enumerate(entries + [("TRAILER!!!", 0, b"")], start=1):
+        major, minor = rdev[0] if rdev else (0, 0)
+        nm = name.encode() + b"\0"
+        hdr = "070701" + "".join(f"{v:08x}" for v in (ino, mode, 0, 0, 1, 0, len(data), 0, 0, major, minor, len(nm), 0))
+        out += hdr.encode() + nm
+        out += b"\0" * (-len(out) % 4) + data
+        out += b"\0" * (-len(out) % 4)
+    return bytes(out)
+
+
+def linux_initramfs(path):
+    """busybox-static and an /init that prints the mark and powers off: boot to init, then exit."""
+    init = f"#!/bin/busybox sh\n/bin/busybox echo '{LINUX_MARK}'\n/bin/busybox poweroff -f\n".encode()
+    with open("/bin/busybox", "rb") as f:
+        busybox = f.read()
+    with open(path, "wb") as f:
+        f.write(cpio_newc([("bin", 0o40755, b""), ("dev", 0o40755, b""), ("dev/console", 0o20600, b"", (5, 1)),
+                           ("bin/busybox", 0o100755, busybox),
+                           ("init", 0o100755, init)]))
+    return path
+
+
+def linux_boot(cmd, limit_s):
+    """Runs until the init mark (then waits for the exit) or the limit; returns (s to mark or None, last line)."""
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    state = {"mark": None, "last": ""}
+
+    def read():
+        for raw in p.stdout:
+            line = raw.decode("latin-1").strip()
+            if line:
+                state["last"] = line
+            if LINUX_MARK in line and state["mark"] is None and "echo" not in line:
+                state["mark"] = time.monotonic() - t0
+    t = threading.Thread(target=read, daemon=True)
+    t.start()
+    try:
+        p.wait(timeout=limit_s)
+    except subprocess.TimeoutExpired:
+        stop(p)
+    t.join(5)
+    return state["mark"], state["last"]
+
+
+def m_linux(rounds, limit_s=3600):
+    """Linux boot to init, opt-in (`bench/bench.py linux`): minutes per boot on hosts that emulate
+    guest kernel mode. Same bzImage, initramfs and command line; jhyve loads it with -o jhyve.kernel,
+    QEMU with -M microvm -kernel. A VMM that never reaches init is reported with its last line."""
+    kernel = linux_kernel()
+    initrd = linux_initramfs(os.path.join(ROOT, "target", "bench-initramfs.cpio"))
+    jh = [JHYVE, "-c", "2", "-m", "512M", "-s", "0,hostbridge", "-s", "1,lpc", "-l", "com1,stdio",
+          "-o", f"jhyve.kernel={kernel}", "-o", f"jhyve.initrd={initrd}", "-o", f"jhyve.cmdline={LINUX_CMDLINE}",
+          # the Linux group's mask: KVM's hypercall-based features hang where kernel mode is emulated
+          "-o", "jhyve.cpuid.clear=0x40000001:eax:0x2880", VM + "-linux"]
+    qe = ["qemu-system-x86_64", "-M", "microvm", "-enable-kvm", "-cpu", "qemu64,-cx16,-xsave", "-smp", "2",
+          "-m", "512M", "-kernel", kernel, "-initrd", initrd, "-append", LINUX_CMDLINE, "-nodefaults",
+          "-no-user-config", "-nographic", "-serial", "stdio", "-no-reboot"]
+    res = {"jhyve": [], "qemu": []}
+    notes = {}
+    for _ in range(max(1, rounds)):
+        for name, cmd in (("jhyve", jh), ("qemu", qe)):
+            mark, last = linux_boot(cmd, limit_s)
+            if mark is not None:
+                res[name].append(mark)
+            else:
+                notes[name] = f"{name} did not reach init; last line: {last[:120]}"
+            print(f"linux: {name}: {'init after %.1f s' % mark if mark is not None else notes[name]}", file=sys.stderr)
+    return [("Linux boot to init (s), Debian cloud kernel, 2 vCPUs", "lower is better; "
+             + ("; ".join(notes.values()) if notes else "both reached init"), res["jhyve"], res["qemu"])]
+
+
 METRICS = {"startup": m_startup, "exits": m_exits, "memory": m_memory, "density": m_density, "blk": m_blk,
            "net": m_net}
+# Opt-in: named on the command line only (minutes per boot here).
+OPT_IN = {"linux": m_linux}
 
 
 def fmt(v):
@@ -408,11 +508,10 @@ def fmt(v):
 def table(rows, rounds):
     lines = ["| metric | jhyve median (min–max) | QEMU median (min–max) | jhyve/QEMU | meaning |",
              "|---|---|---|---|---|"]
+    cell = lambda v: f"{fmt(statistics.median(v))} ({fmt(min(v))}–{fmt(max(v))})" if v else "did not finish"
     for name, meaning, j, q in rows:
-        jm, qm = statistics.median(j), statistics.median(q)
-        ratio = jm / qm if qm else float("nan")
-        lines.append(f"| {name} | {fmt(jm)} ({fmt(min(j))}–{fmt(max(j))}) | {fmt(qm)} ({fmt(min(q))}–{fmt(max(q))}) "
-                     f"| {ratio:.2f} | {meaning} |")
+        ratio = f"{statistics.median(j) / statistics.median(q):.2f}" if j and q and statistics.median(q) else "n/a"
+        lines.append(f"| {name} | {cell(j)} | {cell(q)} | {ratio} | {meaning} |")
     return "\n".join(lines)
 
 
@@ -445,8 +544,11 @@ def main():
     rows = []
     try:
         for m in a.metrics:
+            if m in OPT_IN:
+                rows += OPT_IN[m](a.rounds if a.rounds != ap.get_default("rounds") else 1)
+                continue
             if m not in METRICS:
-                sys.exit(f"unknown metric {m}; known: {', '.join(METRICS)}")
+                sys.exit(f"unknown metric {m}; known: {', '.join(METRICS)}, and opt-in {', '.join(OPT_IN)}")
             rows += METRICS[m](rounds)
     finally:
         # as bhyve's, a VM stays registered after it ends until destroyed: leave none behind
