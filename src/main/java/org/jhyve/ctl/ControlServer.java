@@ -1,30 +1,33 @@
 package org.jhyve.ctl;
 
+import org.jhyve.sys.Libc;
+import org.jhyve.sys.SysException;
+import org.jhyve.sys.UnixListener;
+
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+
 /**
  * A running jhyve's control socket ({@code ctl.sock} in the VM home), served by one thread
- * ("jhyve ctl"), one connection at a time: requests are rare and short.
+ * ("jhyve ctl"), one connection at a time: requests are rare and short. Raw system calls
+ * (UnixListener), not java.nio: it is bound on the way to the first KVM_RUN.
  */
 public final class ControlServer implements AutoCloseable {
     private final Path path;
-    private final ServerSocketChannel server;
+    private final UnixListener server;
     private final ControlHandler handler;
     private final Thread thread;
     private volatile boolean closing;
 
-    private ControlServer(Path path, ServerSocketChannel server, ControlHandler handler) {
+    private ControlServer(Path path, UnixListener server, ControlHandler handler) {
         this.path = path;
         this.server = server;
         this.handler = handler;
@@ -33,14 +36,12 @@ public final class ControlServer implements AutoCloseable {
 
     /** Binds {@code path} (replacing a leftover socket file) and starts serving. */
     public static ControlServer start(Path path, ControlHandler handler) {
-        ServerSocketChannel s = null;
+        UnixListener s;
         try {
             Files.deleteIfExists(path);
-            s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            s.bind(UnixDomainSocketAddress.of(path));
+            s = UnixListener.bind(path);
         } catch (IOException | RuntimeException e) {
-            if (s != null) try { s.close(); } catch (IOException ignored) { }
-            throw new ControlException("cannot create control socket " + path + ": " + e);
+            throw new ControlException("cannot create control socket " + path + ": " + e.getMessage());
         }
         ControlServer c = new ControlServer(path, s, handler);
         c.thread.start();
@@ -51,19 +52,26 @@ public final class ControlServer implements AutoCloseable {
 
     private void serve() {
         while (!closing) {
-            try (SocketChannel ch = server.accept()) {
-                answer(ch);
-            } catch (ClosedChannelException e) {
-                return;
-            } catch (IOException e) {
+            int client;
+            try {
+                client = server.accept();
+            } catch (SysException e) {
                 if (closing) return;
+                continue;
+            }
+            if (client < 0) return;
+            try {
+                answer(client);
+            } catch (SysException e) {
                 // one broken client must not end the service
+            } finally {
+                Libc.close(client);
             }
         }
     }
 
-    private void answer(SocketChannel ch) throws IOException {
-        String line = readLine(ch);
+    private void answer(int client) {
+        String line = readLine(client);
         StringBuilder out = new StringBuilder();
         if (line == null) {
             out.append(ControlProtocol.ERROR).append("request line missing or longer than ").append(ControlProtocol.MAX_REQUEST)
@@ -79,29 +87,33 @@ public final class ControlServer implements AutoCloseable {
                 out.append(ControlProtocol.ERROR).append(String.valueOf(e.getMessage()).replace('\n', ' ')).append('\n');
             }
         }
-        ByteBuffer b = ByteBuffer.wrap(out.toString().getBytes(StandardCharsets.UTF_8));
-        while (b.hasRemaining()) ch.write(b);
+        UnixListener.writeAll(client, out.toString().getBytes(StandardCharsets.UTF_8));
+        UnixListener.finish(client);
     }
 
-    private static String readLine(SocketChannel ch) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(ControlProtocol.MAX_REQUEST);
-        while (b.hasRemaining()) {
-            if (ch.read(b) < 0) break;
-            for (int i = 0; i < b.position(); i++) {
-                if (b.get(i) == '\n') return new String(b.array(), 0, i, StandardCharsets.UTF_8);
+    /** The request line without its newline; null at end of stream or past MAX_REQUEST bytes. */
+    private static String readLine(int client) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(ControlProtocol.MAX_REQUEST);
+            int have = 0;
+            while (have < ControlProtocol.MAX_REQUEST) {
+                int n = UnixListener.read(client, buf.asSlice(have));
+                if (n == 0) return null;
+                for (int i = have; i < have + n; i++) {
+                    if (buf.get(JAVA_BYTE, i) == '\n') {
+                        return new String(buf.asSlice(0, i).toArray(JAVA_BYTE), StandardCharsets.UTF_8);
+                    }
+                }
+                have += n;
             }
+            return null;
         }
-        return null;
     }
 
     @Override
     public void close() {
         closing = true;
-        try {
-            server.close();
-        } catch (IOException ignored) {
-            // the socket file is removed below either way
-        }
+        server.close();
         // A request that ended the VM (--force-reset, --force-poweroff) is still writing its
         // answer: let it finish before the process exits, or jhyvectl sees no answer.
         if (Thread.currentThread() != thread) {

@@ -231,8 +231,11 @@ public final class Machine implements AutoCloseable {
      */
     public Vm.Outcome run() {
         owner.consumeBoot();
+        StartupTrace.mark("run: boot state consumed");
         control = ControlServer.start(owner.home().socket(), new MachineControl(vm, this::destroy));
+        StartupTrace.mark("run: control socket listening");
         platform.start();
+        StartupTrace.mark("run: devices started");
         outcome = vm.run();
         return outcome;
     }

@@ -116,6 +116,7 @@ public final class Vcpu {
 
     private void loop() {
         tid = Libc.gettid();
+        if (org.jhyve.sys.StartupTrace.on()) org.jhyve.sys.StartupTrace.mark("vcpu " + id() + ": thread started");
         try {
             vm.onVcpuThreadStart(this);
         } catch (RuntimeException e) {

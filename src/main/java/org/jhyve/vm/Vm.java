@@ -155,7 +155,9 @@ public final class Vm implements VmControl, AutoCloseable {
         var set = spec.cpusets().get(v.id());
         if (set != null) Libc.setAffinity(set);
         VcpuInit.msrs(v.kvm(), v.id() == 0, spec.x2apic());
+        if (org.jhyve.sys.StartupTrace.on()) org.jhyve.sys.StartupTrace.mark("vcpu " + v.id() + ": msrs set");
         if (v.id() == 0) bspSetup.accept(v.kvm());
+        if (org.jhyve.sys.StartupTrace.on()) org.jhyve.sys.StartupTrace.mark("vcpu " + v.id() + ": registers set");
     }
 
     /** Starts the vCPUs and waits until the VM ends. */
