@@ -203,6 +203,16 @@ final class JhyveProcess implements AutoCloseable {
     /** Everything jhyve printed on stdout so far. */
     String stdoutSoFar() { return out.text(); }
 
+    /** Also writes the child's stdout to file as it comes (tail -f it during a long boot). */
+    void teeStdout(Path file) {
+        try {
+            java.nio.file.Files.createDirectories(file.getParent());
+            out.tee(java.nio.file.Files.newOutputStream(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
     private void awaitLine(Collector c, String stream, Predicate<String> match, String what) {
         awaitLine(c, stream, match, what, TIMEOUT);
     }
@@ -264,6 +274,7 @@ final class JhyveProcess implements AutoCloseable {
         private final StringBuilder text = new StringBuilder();
         private final Thread thread;
         private boolean ended;
+        private java.io.OutputStream tee;
 
         Collector(InputStream in, String name) {
             thread = Thread.ofPlatform().daemon().name(name).start(() -> pump(in));
@@ -275,6 +286,10 @@ final class JhyveProcess implements AutoCloseable {
                 for (int n; (n = in.read(buf)) > 0; ) {
                     synchronized (this) {
                         text.append(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
+                        if (tee != null) {
+                            tee.write(buf, 0, n);
+                            tee.flush();
+                        }
                         notifyAll();
                     }
                 }
@@ -291,6 +306,13 @@ final class JhyveProcess implements AutoCloseable {
         }
 
         synchronized String text() { return text.toString(); }
+
+        /** Copies what came so far and everything after it to out (a log to follow a long boot). */
+        synchronized void tee(java.io.OutputStream out) throws IOException {
+            out.write(text.toString().getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            tee = out;
+        }
 
         /** True once a complete line matches; false at end of stream or after the timeout. */
         synchronized boolean await(Predicate<String> match, Duration timeout) {

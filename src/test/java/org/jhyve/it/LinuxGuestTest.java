@@ -79,6 +79,7 @@ class LinuxGuestTest {
         args.addAll(List.of(devices));
         args.add(vm);
         JhyveProcess p = JhyveProcess.start(prefix, org.jhyve.cli.Jhyve.class.getName(), args, JhyveProcess.vmmDir());
+        p.teeStdout(Path.of("target", "linux-console", vm + ".log"));  // to follow a boot of many minutes
         p.awaitStdout(l -> l.contains(LinuxGuestFiles.READY), BOOT, "the initramfs's ready line");
         record(String.format("jhyve: %s booted to the shell in %.1f s", vm, (System.nanoTime() - t0) / 1e9));
         return p;
