@@ -29,12 +29,13 @@ final class LinuxQemu {
      * @param lastLine   the guest's last console line
      * @param ready      whether the initramfs's ready line came (a complete boot)
      * @param lines      everything QEMU printed, with the wall-clock second each line came at
+     * @param failure    QEMU's "KVM internal error" line when KVM's emulator gave up, else null
      */
-    record Run(int exitCode, double seconds, String lastLine, boolean ready, List<String> lines) {
+    record Run(int exitCode, double seconds, String lastLine, boolean ready, List<String> lines, String failure) {
         String summary() {
-            return String.format("QEMU %s after %.1f s; last console line: %s",
-                    ready ? "reached the shell" : exitCode < 0 ? "still running (killed)" : "exited with " + exitCode,
-                    seconds, lastLine);
+            String how = ready ? "reached the shell" : failure != null ? "stopped on KVM's " + failure
+                    : exitCode < 0 ? "was still running (killed)" : "exited with " + exitCode;
+            return String.format("QEMU %s after %.1f s; last console line: %s", how, seconds, lastLine);
         }
     }
 
@@ -66,17 +67,27 @@ final class LinuxQemu {
         List<String> lines = new ArrayList<>();
         String[] last = {""};
         boolean[] ready = {false};
+        boolean[] stopped = {false};
+        String[] failure = {null};
         Thread reader = Thread.ofPlatform().daemon().name("qemu-out").start(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.ISO_8859_1))) {
                 for (String l; (l = r.readLine()) != null; ) {
                     String line = l.strip();
                     synchronized (lines) {
                         lines.add(String.format("%8.1f %s", (System.nanoTime() - t0) / 1e9, line));
-                        if (!line.isEmpty()) last[0] = line;
+                        if (!line.isEmpty() && !stopped[0] && !line.startsWith("KVM internal error")) last[0] = line;
                         if (line.contains(LinuxGuestFiles.READY)) {
                             ready[0] = true;
                             p.destroyForcibly();
                         }
+                        // QEMU reports KVM's emulation failure, dumps the registers and then
+                        // waits with the vCPU stopped: the guest can get no further, so end it
+                        // after the dump (the code bytes line closes it).
+                        if (line.startsWith("KVM internal error")) {
+                            stopped[0] = true;
+                            failure[0] = line;
+                        }
+                        if (stopped[0] && line.startsWith("Code=")) p.destroyForcibly();
                     }
                 }
             } catch (IOException ignored) {
@@ -92,7 +103,7 @@ final class LinuxQemu {
             }
             reader.join(TimeUnit.SECONDS.toMillis(10));
             synchronized (lines) {
-                return new Run(ended && !ready[0] ? p.exitValue() : -1, seconds, last[0], ready[0], List.copyOf(lines));
+                return new Run(ended && !ready[0] ? p.exitValue() : -1, seconds, last[0], ready[0], List.copyOf(lines), failure[0]);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
