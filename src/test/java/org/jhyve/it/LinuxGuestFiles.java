@@ -32,7 +32,7 @@ final class LinuxGuestFiles {
                 insmod /lib/$m.ko 2>/dev/null
             done
             mkdir -p /etc/acpi/PWRF
-            printf '#!/bin/sh\\necho jhyve-linux: power button\\npoweroff -f\\n' > /etc/acpi/PWRF/00000080
+            printf '#!/bin/sh\\necho jhyve-linux: power button > /dev/console\\npoweroff -f\\n' > /etc/acpi/PWRF/00000080
             chmod +x /etc/acpi/PWRF/00000080
             acpid
             echo "jhyve-linux: ready"
