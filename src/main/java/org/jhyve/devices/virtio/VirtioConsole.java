@@ -27,6 +27,8 @@ public final class VirtioConsole extends VirtioDevice {
 
     private final ConsolePort[] ports = new ConsolePort[MAX_PORTS];
     private final boolean[] ready = new boolean[MAX_PORTS];
+    /** Ports an application in the guest has open (PORT_OPEN from the driver). */
+    private final boolean[] guestOpen = new boolean[MAX_PORTS];
     private final ArrayDeque<byte[]> control = new ArrayDeque<>();
     private boolean deviceReady;
 
@@ -141,6 +143,9 @@ public final class VirtioConsole extends VirtioDevice {
 
     private void receive(int q, ConsolePort p) {
         if (p == null) return;
+        synchronized (control) {
+            if (deviceReady && !guestOpen[p.id]) return;   // multiport: only to a port the guest has open
+        }
         Virtqueue vq = transport.queue(q);
         boolean any = false;
         while (p.hasInput() && vq.hasAvailable()) {
@@ -170,6 +175,7 @@ public final class VirtioConsole extends VirtioDevice {
     }
 
     private void handleControl(int id, int event, int value) {
+        int opened = -1;
         synchronized (control) {
             switch (event) {
                 case DEVICE_READY -> {
@@ -183,9 +189,18 @@ public final class VirtioConsole extends VirtioDevice {
                     control.add(message(id, PORT_NAME, 1, ports[id].name.getBytes(StandardCharsets.UTF_8)));
                     control.add(message(id, PORT_OPEN, ports[id].connected() ? 1 : 0, null));
                 }
-                default -> { }   // PORT_OPEN from the guest (an application opened the port): nothing to do
+                case PORT_OPEN -> {
+                    // An application opened (1) or closed (0) the port. Linux drops what arrives
+                    // for a port nobody has open, so input waits in the socket until then, as
+                    // QEMU's virtio-serial does.
+                    if (id < 0 || id >= MAX_PORTS || ports[id] == null) return;
+                    guestOpen[id] = value == 1;
+                    if (value == 1) opened = id;
+                }
+                default -> { }
             }
         }
+        if (opened >= 0) kickRx(opened);   // input that waited for the open
     }
 
     private void deliverControl() {
@@ -219,6 +234,7 @@ public final class VirtioConsole extends VirtioDevice {
             control.clear();
             deviceReady = false;
             java.util.Arrays.fill(ready, false);
+            java.util.Arrays.fill(guestOpen, false);
         }
     }
 
