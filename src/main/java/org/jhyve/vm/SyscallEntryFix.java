@@ -1,6 +1,5 @@
 package org.jhyve.vm;
 
-import org.jhyve.sys.KvmVcpu;
 import org.jhyve.vm.emul.Fault;
 import org.jhyve.vm.emul.KvmCpuState;
 import org.jhyve.vm.emul.Mmu;
@@ -26,7 +25,8 @@ import java.nio.file.Path;
  * CS. R11 (the user's saved RFLAGS) gets RF, which makes Linux return with IRETQ, which this
  * host runs, instead of SYSRET, which neither it nor KVM's emulator can carry out from there;
  * RF only suppresses instruction breakpoints for one user instruction. Any other page fault
- * resumes the handler with RF set so the breakpoint lets it through once.
+ * runs the handler's first instruction single-stepped with the breakpoint off (RF does not
+ * suppress it on this host), then the breakpoint is put back.
  *
  * <p>On hosts with hardware virtualization SYSCALL works and this is off ({@code auto}).
  */
