@@ -228,8 +228,17 @@ class LinuxGuestTest {
     @Test
     void sigtermPressesThePowerButtonAndAcpidPowersOff() {
         try (JhyveProcess p = boot("linux3")) {
+            assertTrue(ask(p, "acpid", "$(pidof acpid)").matches("\\d+"), "busybox acpid is running");
+            String sci = "$(grep -i acpi /proc/interrupts | tr -s ' ')";
+            String before = ask(p, "sci", sci);
             p.sigterm();
-            p.awaitStdout(l -> l.contains("jhyve-linux: power button"), COMMAND, "acpid's power button action");
+            try {
+                p.awaitStdout(l -> l.contains("jhyve-linux: power button"), COMMAND, "acpid's power button action");
+            } catch (AssertionError e) {
+                // what to look at next: did the SCI arrive, and is acpid still there?
+                throw new AssertionError(e.getMessage() + "\nSCI line before SIGTERM: " + before + "\nafter: "
+                        + ask(p, "sci2", sci) + "\nacpid: " + ask(p, "acpid2", "$(pidof acpid)"), e);
+            }
             JhyveProcess.Result r = p.await(COMMAND);
             assertEquals(1, r.exitCode(), "SIGTERM\n" + tail(r));
         }
