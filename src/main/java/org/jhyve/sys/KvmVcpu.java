@@ -19,7 +19,7 @@ public final class KvmVcpu implements AutoCloseable {
             SET_MP_STATE = Kvm.iow(0x99, 4), NMI = Kvm.io(0x9a), GET_VCPU_EVENTS = Kvm.ior(0x9f, 64),
             SET_VCPU_EVENTS = Kvm.iow(0xa0, 64), GET_LAPIC = Kvm.ior(0x8e, 1024), SET_LAPIC = Kvm.iow(0x8f, 1024),
             GET_XSAVE = Kvm.ior(0xa4, 4096), SET_XSAVE = Kvm.iow(0xa5, 4096), GET_XCRS = Kvm.ior(0xa6, 392),
-            SET_XCRS = Kvm.iow(0xa7, 392);
+            SET_XCRS = Kvm.iow(0xa7, 392), SET_GUEST_DEBUG = Kvm.iow(0x9b, 72);
 
     /** Size of struct kvm_xsave: the standard-format XSAVE area (legacy, header, components). */
     public static final int XSAVE_SIZE = 4096;
@@ -204,8 +204,6 @@ public final class KvmVcpu implements AutoCloseable {
             Libc.ioctl(fd, SET_XCRS, x, "KVM_SET_XCRS xcr" + index + "=0x" + Long.toHexString(value) + " vcpu " + id);
         }
     }
-
-    public static final long SET_GUEST_DEBUG = Kvm.iow(0x9b, 72);
 
     /**
      * KVM_SET_GUEST_DEBUG: control flags (KVM_GUESTDBG_*) and the debug registers DR0-DR7 as
