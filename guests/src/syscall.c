@@ -4,7 +4,8 @@
  * IRETQ when the saved RFLAGS has RF. Some hosts' KVM (the PVM module of this project's
  * machines) do not finish such a SYSCALL themselves; jhyve then completes it (docs/emulation.md).
  * Ends with a page fault from user mode, which must reach the #PF handler as one.
- * Option: count=N SYSCALLs (default 1000). Prints "syscall: ok calls=N".
+ * Options: count=N SYSCALLs (default 1000); clac=1 enters the #PF handler through CLAC, as
+ * Linux's does (jhyve performs that instruction itself). Prints "syscall: ok calls=N".
  */
 #include "guest.h"
 
@@ -15,7 +16,7 @@
 #define MSR_FMASK 0xC0000084
 
 extern u64 sc_enter(u64 rip, u64 cs, u64 rsp, u64 ss);
-extern void sc_user(void), sc_entry(void), sc_page_fault(void);
+extern void sc_user(void), sc_entry(void), sc_page_fault(void), sc_page_fault_clac(void);
 extern u64 sc_count, sc_calls, sc_entry_cs, sc_user_done, sc_pf_rip, sc_pf_cs, sc_pf_cr2;
 extern u64 gdt[], pml4[];
 
@@ -32,6 +33,7 @@ static u64 nop(u64 a) { return a; }
 void mode_syscall(void)
 {
     sc_count = opt_u64("count", 1000);
+    u64 clac = opt_u64("clac", 0);
     user_run(nop, 0);              /* sets up the TSS (RSP0) */
 
     /* Linux's selectors: SYSCALL's STAR must name the host's user CS (0x33) on PVM. */
@@ -54,7 +56,7 @@ void mode_syscall(void)
     __asm__ volatile("mov %%cr3, %%rax; mov %%rax, %%cr3" ::: "rax", "memory");
 
     for (int i = 0; i < 32; i++) {
-        u64 a = i == 14 ? KERNEL_ALIAS + (u64)sc_page_fault : exc_stubs[i];
+        u64 a = i == 14 ? KERNEL_ALIAS + (u64)(clac ? sc_page_fault_clac : sc_page_fault) : exc_stubs[i];
         idt[i] = (struct gate){ (u16)a, 0x08, 0, 0x8E, (u16)(a >> 16), (u32)(a >> 32), 0 };
     }
     struct { u16 limit; u64 base; } __attribute__((packed)) ip = { sizeof idt - 1, (u64)idt };

@@ -66,6 +66,13 @@ sc_entry:
     pushq %rcx
     iretq
 
+    /* #PF entered as Linux's is, through CLAC. (This host clears AC on delivery already, so
+       what CLAC does cannot be seen here; that the handler runs on from it can.) */
+    .globl sc_page_fault_clac
+sc_page_fault_clac:
+    clac
+    jmp sc_page_fault
+
     /* #PF: record the frame and CR2, then back to sc_enter's caller. */
     .globl sc_page_fault
 sc_page_fault:

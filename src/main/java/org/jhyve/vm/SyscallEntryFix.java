@@ -24,15 +24,16 @@ import java.nio.file.Path;
  * the frame, RFLAGS = the masked flags without RF. The vCPU is already at CPL 0 with the kernel
  * CS. R11 (the user's saved RFLAGS) gets RF, which makes Linux return with IRETQ, which this
  * host runs, instead of SYSRET, which neither it nor KVM's emulator can carry out from there;
- * RF only suppresses instruction breakpoints for one user instruction. Any other page fault
- * runs the handler's first instruction single-stepped with the breakpoint off (RF does not
- * suppress it on this host), then the breakpoint is put back.
+ * RF only suppresses instruction breakpoints for one user instruction. For any other page
+ * fault jhyve performs the handler's first instruction (CLAC, a NOP or ENDBR64 in Linux) and
+ * resumes after it; an entry it does not know runs single-stepped with the breakpoint off (RF
+ * does not suppress it on this host), then the breakpoint is put back.
  *
  * <p>On hosts with hardware virtualization SYSCALL works and this is off ({@code auto}).
  */
 final class SyscallEntryFix {
     static final int MSR_LSTAR = 0xC000_0082;
-    private static final long RF = 1L << 16;
+    private static final long RF = 1L << 16, AC = 1L << 18;
     private static final int GUESTDBG_ENABLE = 1, GUESTDBG_SINGLESTEP = 2, GUESTDBG_USE_HW_BP = 0x20000;
     private static final long DR7_L0 = 1, DR7_FIXED = 0x400;
 
@@ -105,11 +106,44 @@ final class SyscallEntryFix {
                 return true;
             }
         }
-        // A real page fault. KVM does not let RF suppress the breakpoint here, so step over the
-        // handler's first instruction with the breakpoint off, then put it back.
+        // A real page fault. KVM does not let RF suppress the breakpoint here, so carry out the
+        // handler's first instruction here when it is one of the few Linux starts its #PF entry
+        // with; otherwise step over it with the breakpoint off, then put the breakpoint back.
+        if (skipFirstInstruction(v, pc)) return true;
         stepping[id] = true;
         v.kvm().setGuestDebug(GUESTDBG_ENABLE | GUESTDBG_SINGLESTEP, new long[8]);
         return true;
+    }
+
+    /**
+     * Performs the instruction at the handler's entry when it is CLAC (ASM_CLAC where the guest
+     * has SMAP), its 3-byte NOP (where it has not) or ENDBR64: one register write instead of two
+     * guest-debug changes and a single-step exit per page fault. Read each time, because the
+     * kernel patches the CLAC in after it set LSTAR.
+     */
+    private boolean skipFirstInstruction(Vcpu v, long pc) {
+        try (KvmCpuState cpu = new KvmCpuState(v.kvm())) {
+            byte[] i;
+            try {
+                i = new Mmu(cpu, memory).read(pc, 4, Mmu.Access.FETCH, Mmu.Mode.SUPERVISOR);
+            } catch (Fault.Raised | GuestMemory.GuestMemoryException e) {
+                return false;
+            }
+            int length = firstInstructionLength(i);
+            if (length == 0) return false;
+            if (i[2] == (byte) 0xCA) cpu.setRflags(cpu.rflags() & ~AC);
+            cpu.setRip(pc + length);
+            cpu.commit();
+            return true;
+        }
+    }
+
+    /** The length of CLAC, NOPL (%rax) or ENDBR64 at the start of {@code i}; 0 for anything else. */
+    static int firstInstructionLength(byte[] i) {
+        if (i[0] == 0x0F && i[1] == 0x01 && i[2] == (byte) 0xCA) return 3;
+        if (i[0] == 0x0F && i[1] == 0x1F && i[2] == 0x00) return 3;
+        if (i[0] == (byte) 0xF3 && i[1] == 0x0F && i[2] == 0x1E && i[3] == (byte) 0xFA) return 4;
+        return 0;
     }
 
     /** error code, RIP, CS, RFLAGS, RSP, SS as the processor pushed them; null if unreadable. */

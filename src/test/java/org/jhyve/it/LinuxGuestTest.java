@@ -31,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LinuxGuestTest {
     static final Duration BOOT = Duration.ofMinutes(Long.getLong("jhyve.linux.boot.minutes", 40));
     static final Duration COMMAND = Duration.ofMinutes(5);
+    static final int EXECS = Integer.getInteger("jhyve.linux.execs", 40);
     static final String MEM = "512M";
     /**
      * Guest options for hosts whose KVM emulates guest kernel mode (real hosts need none):
@@ -39,10 +40,14 @@ class LinuxGuestTest {
      * - clearcpuid=137,147,148 (SSSE3, SSE4.1, SSE4.2): the kernel's built-in blake2s (the
      *   random pool) would run SSSE3 code in kernel mode, which neither KVM's emulator nor
      *   jhyve's carries out. A CPUID mask cannot hide them here: this host's guests read the
-     *   standard CPUID leaves from the host, whatever KVM_SET_CPUID2 says.
+     *   standard CPUID leaves from the host, whatever KVM_SET_CPUID2 says;
+     * - mitigations=off and initcall_blacklist= of ftrace's weak-function check (a kallsyms
+     *   lookup per traced function) and of tracefs's set-up (its eval-map update rewrites every
+     *   trace event's format): emulated kernel time only, minutes of it; the tests use none.
      */
     static final String CMDLINE = System.getProperty("jhyve.linux.cmdline",
-            "console=ttyS0 noxsave clearcpuid=137,147,148 cryptomgr.notests i8042.noaux rdinit=/init");
+            "console=ttyS0 noxsave clearcpuid=137,147,148 cryptomgr.notests i8042.noaux mitigations=off"
+            + " initcall_blacklist=ftrace_check_for_weak_functions,tracer_init_tracefs rdinit=/init");
     /**
      * CPUID bits hidden from this guest (jhyve.cpuid.clear): 0x40000001 EAX bits 7, 11, 13 (KVM
      * PV_UNHALT, PV_SEND_IPI, PV_SCHED_YIELD). On a host that emulates guest kernel mode KVM's
@@ -109,57 +114,108 @@ class LinuxGuestTest {
     }
 
     /**
-     * One boot for the platform and the virtio devices (each boot takes minutes here): vCPUs,
-     * memory, PCI, ACPI tables; an ext4 virtio disk mounted, read, written and flushed (checked
-     * on the host after power-off); /dev/hwrng from virtio-rnd; both directions of a
-     * virtio-console port.
+     * One boot (each takes many minutes here) for the platform, the virtio devices, the network
+     * and the power button: vCPUs, memory, PCI, ACPI tables; an ext4 virtio disk mounted, read,
+     * written and flushed (checked on the host after power-off); /dev/hwrng from virtio-rnd;
+     * both directions of a virtio-console port; on the private network of the bhyve guides,
+     * made by jhyve-net inside a namespace of the test's own, a DHCP lease from its dnsmasq and a
+     * ping of the host by name; last, SIGTERM to jhyve presses the power button and busybox
+     * acpid powers off (exit 1).
      */
     @Test
-    void seesCpusMemoryPciAcpiAndVirtioDevicesThenPowerOffForcedExitsOne(@TempDir Path dir) throws Exception {
+    void devicesNetworkAndPowerButtonInOneBoot(@TempDir Path dir) throws Exception {
+        org.jhyve.net.NetNamespace.require();
+        org.jhyve.net.NetNamespace.requireTool("dnsmasq");
+        org.jhyve.net.NetNamespace.requireTool("nft");
+        String hostName = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
         Path disk = LinuxGuestFiles.ext4Disk(dir, "hello from the host");
         Path sock = dir.resolve("con1.sock");
-        try (JhyveProcess p = boot("linux1", "-s", "3,virtio-blk," + disk, "-s", "4,virtio-rnd",
-                "-s", "5,virtio-console,con1=" + sock)) {
-            assertEquals("0-1", ask(p, "online", "$(cat /sys/devices/system/cpu/online)"), "all vCPUs online");
-            assertEquals("2", ask(p, "cpus", "$(grep -c ^processor /proc/cpuinfo)"));
-            long kb = Long.parseLong(ask(p, "memkb", "$(sed -n 's/^MemTotal: *\\([0-9]*\\) kB/\\1/p' /proc/meminfo)"));
-            assertTrue(kb > 400 * 1024 && kb <= 512 * 1024, "MemTotal " + kb + " kB for -m 512M");
-            List<String> pci = List.of(ask(p, "pci", "$(ls /sys/bus/pci/devices | tr '\\n' ' ')").split(" "));
-            assertTrue(pci.containsAll(List.of("0000:00:00.0", "0000:00:01.0")), "PCI devices " + pci);
-            List<String> acpi = new ArrayList<>(List.of(ask(p, "acpi", "$(ls /sys/firmware/acpi/tables | tr '\\n' ' ')").split(" ")));
-            assertTrue(acpi.containsAll(List.of("APIC", "DSDT", "FACP", "FACS", "MCFG")), "ACPI tables " + acpi);
-            assertTrue(pci.containsAll(List.of("0000:00:03.0", "0000:00:04.0", "0000:00:05.0")), "virtio functions " + pci);
-
-            // virtio-blk: ext4 on /dev/vda, read what the host put there, write and flush a file
-            assertEquals("ok", ask(p, "mount", "$(mkdir -p /mnt && mount -t ext4 /dev/vda /mnt && echo ok)"));
-            assertEquals("hello from the host", ask(p, "hello", "$(cat /mnt/hello.txt)"));
-            assertEquals("0", ask(p, "write", "$(echo written by linux > /mnt/guest.txt; sync; echo $?)"));
-            assertEquals("ok", ask(p, "umount", "$(umount /mnt && echo ok)"));
-
-            // virtio-rnd: the kernel picks it as the hardware RNG and /dev/hwrng gives bytes
-            assertEquals("virtio_rng.0", ask(p, "rng", "$(cat /sys/class/misc/hw_random/rng_current)"));
-            assertEquals("64", ask(p, "hwrng", "$(head -c 64 /dev/hwrng | wc -c)"));
-
-            // virtio-console: the port named con1 appears; guest -> host and host -> guest
-            String port = ask(p, "port", "$(for d in /sys/class/virtio-ports/*; do [ $(cat $d/name) = con1 ] && basename $d; done)");
-            assertTrue(port.matches("vport\\d+p\\d+"), "virtio-console port device: " + port);
-            try (var ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
-                ch.connect(java.net.UnixDomainSocketAddress.of(sock));
-                p.type("echo from-linux > /dev/" + port + "\n");
-                var line = java.util.concurrent.CompletableFuture.supplyAsync(() -> readLine(ch));
-                assertEquals("from-linux", line.get(COMMAND.toSeconds(), java.util.concurrent.TimeUnit.SECONDS),
-                        "guest -> host over virtio-console");
-                p.type("head -n 1 /dev/" + port + " | sed 's/^/@@in=/'\n");
-                ch.write(java.nio.ByteBuffer.wrap("from-host\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
-                p.awaitStdout(l -> l.contains("@@in=from-host"), COMMAND, "host -> guest over virtio-console");
+        Path state = Files.createDirectories(dir.resolve("net"));
+        try (var ns = org.jhyve.net.NetNamespace.create("linux")) {
+            var net = jhyveNet(ns, state, "private", "jhnat0", "--subnet", "10.77.0.1/24", "--domain", "lab", "--tap", "tapl0");
+            assertEquals(0, net.rc(), "jhyve-net private:\n" + net.out() + net.err());
+            try (JhyveProcess p = boot(List.of("ip", "netns", "exec", ns.name()), "linux1",
+                    "-s", "3,virtio-blk," + disk, "-s", "4,virtio-rnd", "-s", "5,virtio-console,con1=" + sock,
+                    "-s", "6,virtio-net,tapl0,mac=58:9c:fc:00:00:44")) {
+                platform(p);
+                virtioBlkRndConsole(p, sock);
+                network(p, hostName);
+                powerButton(p);
             }
-
-            p.type("poweroff -f\n");
-            JhyveProcess.Result r = p.await(COMMAND);
-            assertEquals(1, r.exitCode(), "poweroff -f\n" + tail(r));
+            assertTrue(LinuxGuestFiles.ext4Cat(disk, "/guest.txt").contains("written by linux"),
+                    "the file Linux wrote and synced is in the image");
+            String leases = Files.readString(state.resolve("jhnat0.leases"));
+            assertTrue(leases.contains("58:9c:fc:00:00:44") && leases.contains("linux1"), "dnsmasq's lease\n" + leases);
+            jhyveNet(ns, state, "down", "jhnat0");
         }
-        assertTrue(LinuxGuestFiles.ext4Cat(disk, "/guest.txt").contains("written by linux"),
-                "the file Linux wrote and synced is in the image");
+    }
+
+    private static void platform(JhyveProcess p) {
+        assertEquals("0-1", ask(p, "online", "$(cat /sys/devices/system/cpu/online)"), "all vCPUs online");
+        assertEquals("2", ask(p, "cpus", "$(grep -c ^processor /proc/cpuinfo)"));
+        long kb = Long.parseLong(ask(p, "memkb", "$(sed -n 's/^MemTotal: *\\([0-9]*\\) kB/\\1/p' /proc/meminfo)"));
+        assertTrue(kb > 400 * 1024 && kb <= 512 * 1024, "MemTotal " + kb + " kB for -m 512M");
+        List<String> pci = List.of(ask(p, "pci", "$(ls /sys/bus/pci/devices | tr '\\n' ' ')").split(" "));
+        assertTrue(pci.containsAll(List.of("0000:00:00.0", "0000:00:01.0")), "PCI devices " + pci);
+        assertTrue(pci.containsAll(List.of("0000:00:03.0", "0000:00:04.0", "0000:00:05.0", "0000:00:06.0")), "virtio functions " + pci);
+        List<String> acpi = List.of(ask(p, "acpi", "$(ls /sys/firmware/acpi/tables | tr '\\n' ' ')").split(" "));
+        assertTrue(acpi.containsAll(List.of("APIC", "DSDT", "FACP", "FACS", "MCFG")), "ACPI tables " + acpi);
+    }
+
+    private static void virtioBlkRndConsole(JhyveProcess p, Path sock) throws Exception {
+        // virtio-blk: ext4 on /dev/vda, read what the host put there, write and flush a file
+        assertEquals("ok", ask(p, "mount", "$(mkdir -p /mnt && mount -t ext4 /dev/vda /mnt && echo ok)"));
+        assertEquals("hello from the host", ask(p, "hello", "$(cat /mnt/hello.txt)"));
+        assertEquals("0", ask(p, "write", "$(echo written by linux > /mnt/guest.txt; sync; echo $?)"));
+        assertEquals("ok", ask(p, "umount", "$(umount /mnt && echo ok)"));
+
+        // virtio-rnd: the kernel picks it as the hardware RNG and /dev/hwrng gives bytes
+        assertEquals("virtio_rng.0", ask(p, "rng", "$(cat /sys/class/misc/hw_random/rng_current)"));
+        assertEquals("64", ask(p, "hwrng", "$(head -c 64 /dev/hwrng | wc -c)"));
+
+        // virtio-console: the port named con1 appears; guest -> host and host -> guest
+        String port = ask(p, "port", "$(for d in /sys/class/virtio-ports/*; do [ $(cat $d/name) = con1 ] && basename $d; done)");
+        assertTrue(port.matches("vport\\d+p\\d+"), "virtio-console port device: " + port);
+        try (var ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            ch.connect(java.net.UnixDomainSocketAddress.of(sock));
+            p.type("echo from-linux > /dev/" + port + "\n");
+            var line = java.util.concurrent.CompletableFuture.supplyAsync(() -> readLine(ch));
+            assertEquals("from-linux", line.get(COMMAND.toSeconds(), java.util.concurrent.TimeUnit.SECONDS),
+                    "guest -> host over virtio-console");
+            p.type("head -n 1 /dev/" + port + " | sed 's/^/@@in=/'\n");
+            ch.write(java.nio.ByteBuffer.wrap("from-host\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+            p.awaitStdout(l -> l.contains("@@in=from-host"), COMMAND, "host -> guest over virtio-console");
+        }
+    }
+
+    private static void network(JhyveProcess p, String hostName) {
+        p.type("ip link set eth0 up; udhcpc -i eth0 -n -q -t 10 -T 3 -x hostname:linux1\n");
+        p.awaitStdout(l -> l.matches("jhyve-linux: lease 10\\.77\\.0\\.\\d+\\s*"), COMMAND, "a DHCP lease");
+        assertEquals("ok", ask(p, "ping", "$(ping -c 1 -W 5 " + hostName + ".lab > /dev/null && echo ok)"),
+                "ping " + hostName + ".lab");
+    }
+
+    private static void powerButton(JhyveProcess p) throws InterruptedException {
+        assertTrue(ask(p, "acpid", "$(pidof acpid)").matches("\\d+"), "busybox acpid is running");
+        // acpid daemonizes and then opens /dev/input/event*; a press before that is lost
+        String inputs = "0";
+        for (int i = 0; i < 20 && inputs.equals("0"); i++) {
+            inputs = ask(p, "inputs" + i, "$(ls -l /proc/$(pidof acpid)/fd | grep -c /dev/input/event)");
+            if (inputs.equals("0")) Thread.sleep(3000);
+        }
+        assertTrue(!inputs.equals("0"), "acpid opened no input device");
+        String sci = "$(grep -i acpi /proc/interrupts | tr -s ' ')";
+        String before = ask(p, "sci", sci);
+        p.sigterm();
+        try {
+            p.awaitStdout(l -> l.contains("jhyve-linux: power button"), COMMAND, "acpid's power button action");
+        } catch (AssertionError e) {
+            // what to look at next: did the SCI arrive, and is acpid still there?
+            throw new AssertionError(e.getMessage() + "\nSCI line before SIGTERM: " + before + "\nafter: "
+                    + ask(p, "sci2", sci) + "\nacpid: " + ask(p, "acpid2", "$(pidof acpid)"), e);
+        }
+        JhyveProcess.Result r = p.await(COMMAND);
+        assertEquals(1, r.exitCode(), "SIGTERM\n" + tail(r));
     }
 
     /** One line from a blocking channel, without the newline. */
@@ -179,35 +235,6 @@ class LinuxGuestTest {
         }
     }
 
-    /**
-     * The private network of the bhyve guides, made by jhyve-net inside a namespace of the
-     * test's own: Linux's virtio-net gets a DHCP lease from its dnsmasq, resolves the host's
-     * name there and pings it.
-     */
-    @Test
-    void getsADhcpLeaseOnAPrivateNetworkAndPingsTheHostByName(@TempDir Path state) throws Exception {
-        org.jhyve.net.NetNamespace.require();
-        org.jhyve.net.NetNamespace.requireTool("dnsmasq");
-        org.jhyve.net.NetNamespace.requireTool("nft");
-        String hostName = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
-        try (var ns = org.jhyve.net.NetNamespace.create("linux")) {
-            var net = jhyveNet(ns, state, "private", "jhnat0", "--subnet", "10.77.0.1/24", "--domain", "lab", "--tap", "tapl0");
-            assertEquals(0, net.rc(), "jhyve-net private:\n" + net.out() + net.err());
-            try (JhyveProcess p = boot(List.of("ip", "netns", "exec", ns.name()), "linux4",
-                    "-s", "6,virtio-net,tapl0,mac=58:9c:fc:00:00:44")) {
-                p.type("ip link set eth0 up; udhcpc -i eth0 -n -q -t 10 -T 3 -x hostname:linux4\n");
-                p.awaitStdout(l -> l.matches("jhyve-linux: lease 10\\.77\\.0\\.\\d+\\s*"), COMMAND, "a DHCP lease");
-                assertEquals("ok", ask(p, "ping", "$(ping -c 1 -W 5 " + hostName + ".lab > /dev/null && echo ok)"),
-                        "ping " + hostName + ".lab");
-                p.type("poweroff -f\n");
-                assertEquals(1, p.await(COMMAND).exitCode());
-            }
-            String leases = Files.readString(state.resolve("jhnat0.leases"));
-            assertTrue(leases.contains("58:9c:fc:00:00:44") && leases.contains("linux4"), "dnsmasq's lease\n" + leases);
-            jhyveNet(ns, state, "down", "jhnat0");
-        }
-    }
-
     static org.jhyve.net.NetNamespace.Result jhyveNet(org.jhyve.net.NetNamespace ns, Path state, String... args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", JhyveProcess.mainClasses().toString(),
@@ -216,39 +243,29 @@ class LinuxGuestTest {
         return ns.execAllowingFailure(cmd.toArray(String[]::new));
     }
 
+    /**
+     * A second boot: many short-lived processes on each vCPU (every exec of the static busybox
+     * sets up its TLS in fresh memory: page faults and system calls, each through jhyve on hosts
+     * that need SyscallEntryFix), then reboot -f → exit 0.
+     */
     @Test
-    void rebootForcedExitsZero() {
+    void execsOnEveryCpuThenRebootForcedExitsZero() {
         try (JhyveProcess p = boot("linux2")) {
+            List<String> failures = new ArrayList<>();
+            for (int cpu = 0; cpu < 2; cpu++) {
+                long t0 = System.nanoTime();
+                String failed = ask(p, "execs" + cpu, "$(n=0; for i in $(seq " + EXECS + "); do taskset -c " + cpu
+                        + " busybox true || n=$((n+1)); done; echo $n)");
+                record(String.format("jhyve: %d execs of busybox on cpu %d in %.1f s, %s failed", EXECS, cpu,
+                        (System.nanoTime() - t0) / 1e9, failed));
+                if (!failed.equals("0")) failures.add("cpu " + cpu + ": " + failed + " of " + EXECS);
+            }
+            String segfaults = ask(p, "segv", "$(dmesg | grep -c segfault)");
             p.type("reboot -f\n");
             JhyveProcess.Result r = p.await(COMMAND);
             assertEquals(0, r.exitCode(), "reboot -f\n" + tail(r));
-        }
-    }
-
-    @Test
-    void sigtermPressesThePowerButtonAndAcpidPowersOff() throws InterruptedException {
-        try (JhyveProcess p = boot("linux3")) {
-            assertTrue(ask(p, "acpid", "$(pidof acpid)").matches("\\d+"), "busybox acpid is running");
-            // acpid daemonizes and then opens /dev/input/event*; a press before that is lost, and
-            // here (emulated kernel, ~0.4 ms per system call) that takes a while after "ready"
-            String inputs = "0";
-            for (int i = 0; i < 20 && inputs.equals("0"); i++) {
-                inputs = ask(p, "inputs" + i, "$(ls -l /proc/$(pidof acpid)/fd | grep -c /dev/input/event)");
-                if (inputs.equals("0")) Thread.sleep(3000);
-            }
-            assertTrue(!inputs.equals("0"), "acpid opened no input device");
-            String sci = "$(grep -i acpi /proc/interrupts | tr -s ' ')";
-            String before = ask(p, "sci", sci);
-            p.sigterm();
-            try {
-                p.awaitStdout(l -> l.contains("jhyve-linux: power button"), COMMAND, "acpid's power button action");
-            } catch (AssertionError e) {
-                // what to look at next: did the SCI arrive, and is acpid still there?
-                throw new AssertionError(e.getMessage() + "\nSCI line before SIGTERM: " + before + "\nafter: "
-                        + ask(p, "sci2", sci) + "\nacpid: " + ask(p, "acpid2", "$(pidof acpid)"), e);
-            }
-            JhyveProcess.Result r = p.await(COMMAND);
-            assertEquals(1, r.exitCode(), "SIGTERM\n" + tail(r));
+            assertEquals(List.of(), failures, "busybox runs that failed (segfaults in dmesg: " + segfaults + ")");
+            assertEquals("0", segfaults, "segfaults in the guest's log");
         }
     }
 

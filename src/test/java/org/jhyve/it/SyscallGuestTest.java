@@ -35,6 +35,15 @@ class SyscallGuestTest {
         assertTrue(linesStarting(r, "syscall: calls=").getFirst().contains(" pf_cs=0x33 pf_cr2=0x7f0000000000"), r.describe());
     }
 
+    /** Linux's #PF entry begins with CLAC, which jhyve performs itself where it completes SYSCALLs. */
+    @Test
+    void aPageFaultEntryThroughClacRunsOn() {
+        JhyveProcess.Result r = JhyveProcess.run(TestGuest.mode("syscall count=50 clac=1").args());
+        assertExit(1, r);
+        assertEquals(1, linesStarting(r, "syscall: ok calls=50 ").size(), r.describe());
+        assertTrue(linesStarting(r, "syscall: calls=").getFirst().contains(" pf_cs=0x33 pf_cr2=0x7f0000000000"), r.describe());
+    }
+
     /** Shows what the completion is for: switched off on such a host, no call arrives. */
     @Test
     void onAHostThatLosesThemNoCallArrivesWithoutTheFix() {
