@@ -99,6 +99,7 @@ final class MachineControl implements ControlHandler {
         for (int i = 0; i < Vcpu.KICKS; i++) {
             if (c[i] != 0 && !EXIT_NAMES.containsKey(i)) out.add("vm exits with KVM exit reason " + i + "\t" + c[i]);
         }
+        v.emulatedCounts().forEach((m, n) -> out.add("instructions emulated by jhyve: " + m + "\t" + n));
         return out;
     }
 

@@ -88,6 +88,21 @@ public final class Vcpu {
         }
     }
 
+    /** Instructions jhyve's emulator carried out on this vCPU, by mnemonic (jhyvectl --get-stats). */
+    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder> emulated =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    void countEmulated(String mnemonic) {
+        emulated.computeIfAbsent(mnemonic, k -> new java.util.concurrent.atomic.LongAdder()).increment();
+    }
+
+    /** A copy of the emulated-instruction counts, by mnemonic. */
+    public java.util.Map<String, Long> emulatedCounts() {
+        var out = new java.util.TreeMap<String, Long>();
+        emulated.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
+    }
+
     /** Exit counts by KVM exit reason (index {@link #KICKS}: kicks out of KVM_RUN). */
     public long[] exitCounts() {
         long[] out = new long[exits.length()];

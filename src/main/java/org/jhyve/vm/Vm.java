@@ -277,7 +277,10 @@ public final class Vm implements VmControl, AutoCloseable {
             var state = new org.jhyve.vm.emul.KvmCpuState(v.kvm());
             try {
                 var result = emulator.emulate(state, memory, bytes);
-                if (result instanceof org.jhyve.vm.emul.Emulator.Done) return;
+                if (result instanceof org.jhyve.vm.emul.Emulator.Done d) {
+                    v.countEmulated(d.mnemonic());
+                    return;
+                }
                 why = ": " + ((org.jhyve.vm.emul.Emulator.Refused) result).why();
             } finally {
                 state.close();

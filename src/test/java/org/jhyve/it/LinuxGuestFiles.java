@@ -108,7 +108,7 @@ final class LinuxGuestFiles {
                     .file("init", 0755, INIT.getBytes(StandardCharsets.US_ASCII));
             for (String m : MODULES) {
                 Path ko = module(m);
-                if (ko != null) c.file("lib/" + ko.getFileName(), 0644, Files.readAllBytes(ko));
+                if (ko != null) c.file("lib/" + ko.getFileName(), 0644, withoutSignature(Files.readAllBytes(ko)));
             }
             Path out = dir.resolve("initramfs.cpio");
             Files.write(out, c.finish());
@@ -116,6 +116,24 @@ final class LinuxGuestFiles {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    static final byte[] SIGNATURE_MAGIC = "~Module signature appended~\n".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * The module without its appended signature (the signature, a 12-byte struct
+     * module_signature whose last 4 bytes are the signature's length, big-endian, then the
+     * magic). Debian's kernel does not enforce signatures, so it loads such a module unverified
+     * (and marks itself tainted); checking a signature costs a minute of emulated kernel time per
+     * module on hosts like this project's. Returned unchanged when there is no signature.
+     */
+    static byte[] withoutSignature(byte[] ko) {
+        int m = ko.length - SIGNATURE_MAGIC.length;
+        if (m < 12 || !java.util.Arrays.equals(ko, m, ko.length, SIGNATURE_MAGIC, 0, SIGNATURE_MAGIC.length)) return ko;
+        int sigLen = java.nio.ByteBuffer.wrap(ko, m - 4, 4).getInt();
+        int end = m - 12 - sigLen;
+        if (sigLen < 0 || end < 0) throw new IllegalArgumentException("module signature of " + sigLen + " bytes in a " + ko.length + "-byte module");
+        return java.util.Arrays.copyOf(ko, end);
     }
 
     private static Path module(String rel) throws IOException {

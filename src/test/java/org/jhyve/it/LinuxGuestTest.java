@@ -41,12 +41,15 @@ class LinuxGuestTest {
      *   random pool) would run SSSE3 code in kernel mode, which neither KVM's emulator nor
      *   jhyve's carries out. A CPUID mask cannot hide them here: this host's guests read the
      *   standard CPUID leaves from the host, whatever KVM_SET_CPUID2 says;
+     * - clearcpuid=308 (SMAP): with SMAP every access to user memory in the kernel is bracketed
+     *   by STAC/CLAC, which KVM's emulator refuses, so each costs an exit to jhyve's emulator;
+     *   without it the kernel leaves NOPs there (jhyve still emulates both for SMAP guests);
      * - mitigations=off and initcall_blacklist= of ftrace's weak-function check (a kallsyms
      *   lookup per traced function) and of tracefs's set-up (its eval-map update rewrites every
      *   trace event's format): emulated kernel time only, minutes of it; the tests use none.
      */
     static final String CMDLINE = System.getProperty("jhyve.linux.cmdline",
-            "console=ttyS0 noxsave clearcpuid=137,147,148 cryptomgr.notests i8042.noaux mitigations=off"
+            "console=ttyS0 noxsave clearcpuid=137,147,148,308 cryptomgr.notests i8042.noaux mitigations=off"
             + " initcall_blacklist=ftrace_check_for_weak_functions,tracer_init_tracefs rdinit=/init");
     /**
      * CPUID bits hidden from this guest (jhyve.cpuid.clear): 0x40000001 EAX bits 7, 11, 13 (KVM

@@ -15,7 +15,14 @@ public final class Emulator {
     public sealed interface Result permits Done, Refused {}
 
     /** The instruction was carried out (or raised a guest exception); the vCPU can run on. */
-    public record Done(String what) implements Result {}
+    public record Done(String what) implements Result {
+        /** The instruction's name without operands ("clac", "int3", "xsaves"), for counting. */
+        public String mnemonic() {
+            if (what.startsWith("raised ")) return "fault raised";
+            int end = what.indexOf(' ');
+            return end < 0 ? what : what.substring(0, end);
+        }
+    }
 
     /** jhyve cannot carry it out; nothing in the guest changed. */
     public record Refused(String why) implements Result {}

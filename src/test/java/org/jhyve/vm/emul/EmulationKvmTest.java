@@ -30,8 +30,12 @@ class EmulationKvmTest {
 
     @Test
     void softwareInterruptsReachTheirHandlersAndReturnAfterTheInstruction() {
-        LongModeGuest.Result r = LongModeGuest.run("int", LongModeGuest.CR4, null, null);
+        AtomicReference<java.util.Map<String, Long>> counted = new AtomicReference<>();
+        LongModeGuest.Result r = LongModeGuest.run("int", LongModeGuest.CR4, null,
+                vm -> counted.set(vm.vcpus().getFirst().emulatedCounts()));
         finished(r);
+        // what jhyvectl --get-stats lists: three INT n, one INT3, the #GP of the bad gate
+        assertEquals(java.util.Map.of("int", 3L, "int3", 1L, "fault raised", 1L), counted.get());
         for (int slot = 0; slot < 4; slot++) {
             int s = slot * 0x40;
             assertEquals(1, r.q(s + 56), "handler " + slot + " ran once");
