@@ -185,7 +185,10 @@ class LinuxGuestTest {
             var line = java.util.concurrent.CompletableFuture.supplyAsync(() -> readLine(ch));
             assertEquals("from-linux", line.get(COMMAND.toSeconds(), java.util.concurrent.TimeUnit.SECONDS),
                     "guest -> host over virtio-console");
-            p.type("head -n 1 /dev/" + port + " | sed 's/^/@@in=/'\n");
+            // Linux drops input for a port no application has open, and the echo above may still
+            // be closing it: send only once a reader holds the port open (as a host must).
+            p.type("sh -c 'echo @@opened; head -n 1 | sed s/^/@@in=/' < /dev/" + port + "\n");
+            p.awaitStdout(l -> l.strip().equals("@@opened"), COMMAND, "a reader holding the console port open");
             ch.write(java.nio.ByteBuffer.wrap("from-host\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
             p.awaitStdout(l -> l.contains("@@in=from-host"), COMMAND, "host -> guest over virtio-console");
         }
