@@ -166,6 +166,16 @@ exc_common:
     add $16, %rsp                   /* vector and error code */
     iretq
 
+    /* An I/O APIC interrupt that only has to wake a HLT: end of interrupt at the local APIC. */
+    .globl irq_wake_stub, irq_spurious_stub
+irq_wake_stub:
+    push %rax
+    mov $0xfee000b0, %eax
+    movl $0, (%rax)
+    pop %rax
+irq_spurious_stub:                  /* a spurious interrupt takes no EOI */
+    iretq
+
     .section .rodata
     .globl exc_stubs
     .p2align 3

@@ -86,6 +86,7 @@ void serial_init(void);
 void serial_putc(char c);
 void serial_puts(const char *s);
 bool serial_getc(char *c);
+void serial_wait_input(void);
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 __attribute__((noreturn)) void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vformat(char *buf, int size, const char *fmt, __builtin_va_list ap);
@@ -119,6 +120,7 @@ const char *memmap_type_name(u32 type);
 /* idt.c */
 void idt_init(void);
 void idt_load_current(void);
+void idt_set_irq(int vector, void (*handler)(void));
 extern u64 pio_trapped;          /* user-mode port accesses the #GP handler performed */
 __attribute__((noreturn)) void triple_fault(void);
 

@@ -104,7 +104,7 @@ static void echo_loop(void)
     for (;;) {
         char c;
         if (!serial_getc(&c)) {
-            cpu_relax();
+            serial_wait_input();
             continue;
         }
         if (c != '\n' && c != '\r') {

@@ -47,6 +47,36 @@ class ConsoleAndSignalTest {
         }
     }
 
+    /** The echo guest waits for input halted on COM1's interrupt: idle, it makes no exits. */
+    @Test
+    void aGuestWaitingForInputIsIdle() throws InterruptedException {
+        List<String> args = new java.util.ArrayList<>(TestGuest.mode("echo").args());
+        args.set(args.size() - 1, "idle");
+        NamedVmTest.ctl("--vm=idle", "--destroy");
+        try (JhyveProcess p = JhyveProcess.start(org.jhyve.cli.Jhyve.class.getName(), args)) {
+            p.awaitStdout("echo: ready");
+            p.type("once\n");
+            p.awaitStdout("echo: once");
+            long before = portIoExits("idle");
+            Thread.sleep(500);
+            long after = portIoExits("idle");
+            // polling the line status register would be thousands of exits in that time
+            assertTrue(after - before < 20, "port I/O exits of an idle guest in 0.5 s: " + (after - before));
+            p.type("again\n");
+            p.awaitStdout("echo: again");
+            p.type("quit\n");
+            assertExit(1, p.await());
+        }
+    }
+
+    private static long portIoExits(String vm) {
+        JhyveProcess.Result r = NamedVmTest.ctl("--vm=" + vm, "--get-stats");
+        assertEquals(0, r.exitCode(), r.describe());
+        return r.lines().stream().filter(l -> l.startsWith("vm exits due to port I/O"))
+                .mapToLong(l -> Long.parseLong(l.substring(l.lastIndexOf('\t') + 1).strip())).findFirst()
+                .orElseThrow(() -> new AssertionError("no port I/O line\n" + r.describe()));
+    }
+
     @Test
     void sigtermPressesThePowerButton() {
         try (JhyveProcess p = TestGuest.mode("sigterm").start()) {
