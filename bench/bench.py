@@ -401,7 +401,7 @@ def m_net(rounds, ms=2000, size=1472, warm=1000):
 LINUX_CACHE = os.path.expanduser("~/.cache/jhyve/linux")
 # The Linux test group's guest options for hosts that emulate guest kernel mode (docs/linux-boot.md);
 # real hosts need none, and they do not slow a real host's boot.
-LINUX_CMDLINE = ("console=ttyS0 noxsave clearcpuid=137,147,148,308 cryptomgr.notests i8042.noaux mitigations=off"
+LINUX_CMDLINE = ("console=ttyS0 clearcpuid=137,147,148,308 cryptomgr.notests i8042.noaux mitigations=off"
                  " initcall_blacklist=ftrace_check_for_weak_functions,tracer_init_tracefs rdinit=/init")
 LINUX_MARK = "jhyve-bench: init"
 

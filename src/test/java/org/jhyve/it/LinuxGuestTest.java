@@ -34,9 +34,12 @@ class LinuxGuestTest {
     static final int EXECS = Integer.getInteger("jhyve.linux.execs", 40);
     static final String MEM = "512M";
     /**
-     * Guest options for hosts whose KVM emulates guest kernel mode (real hosts need none):
-     * - noxsave: the kernel keeps its FPU state with FXSAVE/FXRSTOR, which KVM's emulator runs
-     *   in the kernel, instead of XSAVES/XRSTORS, which jhyve emulates one exit at a time;
+     * Guest options for hosts whose KVM emulates guest kernel mode (real hosts need none).
+     * Not noxsave: guest user mode on this host sees the host's XCR0 (AVX, AVX-512) whatever
+     * the guest kernel enabled, so glibc uses those registers, and a kernel that only switches
+     * the FXSAVE state between processes lets them leak from one process to another (a
+     * busybox's TLS set-up then read a zeroed locale pointer: docs/linux-boot.md). With XSAVE
+     * the kernel switches all of it, through XSAVES/XRSTORS that jhyve emulates.
      * - clearcpuid=137,147,148 (SSSE3, SSE4.1, SSE4.2): the kernel's built-in blake2s (the
      *   random pool) would run SSSE3 code in kernel mode, which neither KVM's emulator nor
      *   jhyve's carries out. A CPUID mask cannot hide them here: this host's guests read the
@@ -49,7 +52,7 @@ class LinuxGuestTest {
      *   trace event's format): emulated kernel time only, minutes of it; the tests use none.
      */
     static final String CMDLINE = System.getProperty("jhyve.linux.cmdline",
-            "console=ttyS0 noxsave clearcpuid=137,147,148,308 cryptomgr.notests i8042.noaux mitigations=off"
+            "console=ttyS0 clearcpuid=137,147,148,308 cryptomgr.notests i8042.noaux mitigations=off"
             + " initcall_blacklist=ftrace_check_for_weak_functions,tracer_init_tracefs rdinit=/init");
     /**
      * CPUID bits hidden from this guest (jhyve.cpuid.clear): 0x40000001 EAX bits 7, 11, 13 (KVM
