@@ -39,6 +39,12 @@ final class LinuxGuestFiles {
             exec setsid cttyhack sh
             """;
 
+    /**
+     * Where the initramfs keeps udhcpc's hook; named with -s, since busybox builds differ on the
+     * default (Debian's looks in /etc/udhcpc, upstream's in /usr/share/udhcpc).
+     */
+    static final String UDHCPC_SCRIPT_PATH = "/usr/share/udhcpc/default.script";
+
     /** busybox udhcpc's hook: address, default route, resolver; prints the lease. */
     static final String UDHCPC_SCRIPT = """
             #!/bin/sh
@@ -101,7 +107,7 @@ final class LinuxGuestFiles {
         try {
             Cpio c = new Cpio().dir("bin").dir("lib").dir("dev").dir("proc").dir("sys").dir("etc").dir("tmp")
                     .dir("usr").dir("usr/share").dir("usr/share/udhcpc")
-                    .file("usr/share/udhcpc/default.script", 0755, UDHCPC_SCRIPT.getBytes(StandardCharsets.US_ASCII))
+                    .file(UDHCPC_SCRIPT_PATH.substring(1), 0755, UDHCPC_SCRIPT.getBytes(StandardCharsets.US_ASCII))
                     .charDevice("dev/console", 5, 1)
                     .file("bin/busybox", 0755, Files.readAllBytes(busybox))
                     .symlink("bin/sh", "busybox")

@@ -198,7 +198,7 @@ class LinuxGuestTest {
     }
 
     private static void network(JhyveProcess p, String hostName) {
-        p.type("ip link set eth0 up; udhcpc -i eth0 -n -q -t 10 -T 3 -x hostname:linux1\n");
+        p.type("ip link set eth0 up; udhcpc -i eth0 -n -q -t 10 -T 3 -x hostname:linux1 -s " + LinuxGuestFiles.UDHCPC_SCRIPT_PATH + "\n");
         p.awaitStdout(l -> l.matches("jhyve-linux: lease 10\\.77\\.0\\.\\d+\\s*"), COMMAND, "a DHCP lease");
         assertEquals("ok", ask(p, "ping", "$(ping -c 1 -W 5 " + hostName + ".lab > /dev/null && echo ok)"),
                 "ping " + hostName + ".lab");
