@@ -28,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * minutes. Each test boots once and ends the guest one way.
  */
 @Tag("linux")
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class LinuxGuestTest {
     static final Duration BOOT = Duration.ofMinutes(Long.getLong("jhyve.linux.boot.minutes", 40));
     static final Duration COMMAND = Duration.ofMinutes(5);
@@ -129,6 +130,7 @@ class LinuxGuestTest {
      * acpid powers off (exit 1).
      */
     @Test
+    @org.junit.jupiter.api.Order(1)
     void devicesNetworkAndPowerButtonInOneBoot(@TempDir Path dir) throws Exception {
         org.jhyve.net.NetNamespace.require();
         org.jhyve.net.NetNamespace.requireTool("dnsmasq");
@@ -258,6 +260,7 @@ class LinuxGuestTest {
      * that need SyscallEntryFix), then reboot -f → exit 0.
      */
     @Test
+    @org.junit.jupiter.api.Order(2)
     void execsOnEveryCpuThenRebootForcedExitsZero() {
         try (JhyveProcess p = boot("linux2")) {
             List<String> failures = new ArrayList<>();
@@ -285,6 +288,7 @@ class LinuxGuestTest {
      * checks only that QEMU ran the kernel.
      */
     @Test
+    @org.junit.jupiter.api.Order(3)
     void sameGuestUnderQemuMicrovmForComparison() {
         Assumptions.assumeTrue(LinuxQemu.available(), LinuxQemu.QEMU + " is not installed");
         LinuxQemu.Run run = LinuxQemu.run(LinuxQemu.command(kernel, initramfs, CMDLINE, MEM), BOOT);
