@@ -19,7 +19,11 @@ final class LinuxGuestFiles {
     static final String META_PACKAGE = "linux-image-cloud-amd64";
     static final String READY = "jhyve-linux: ready";
 
-    /** The /init the guest runs: mounts, loads the power-button drivers, starts acpid, then a shell on the console. */
+    /**
+     * The /init the guest runs: mounts, loads the power-button drivers, starts acpid, then a shell
+     * on the console. busybox acpid opens its log, /var/log/acpid.log, after it has gone to the
+     * background and exits silently when it cannot, so /var/log must exist.
+     */
     static final String INIT = """
             #!/bin/busybox sh
             /bin/busybox --install -s /bin
@@ -34,6 +38,7 @@ final class LinuxGuestFiles {
             mkdir -p /etc/acpi/PWRF
             printf '#!/bin/sh\\necho jhyve-linux: power button > /dev/console\\npoweroff -f\\n' > /etc/acpi/PWRF/00000080
             chmod +x /etc/acpi/PWRF/00000080
+            mkdir -p /var/log
             acpid
             echo "jhyve-linux: ready"
             exec setsid cttyhack sh

@@ -223,7 +223,8 @@ class LinuxGuestTest {
         } catch (AssertionError e) {
             // what to look at next: did the SCI arrive, and is acpid still there?
             throw new AssertionError(e.getMessage() + "\nSCI line before SIGTERM: " + before + "\nafter: "
-                    + ask(p, "sci2", sci) + "\nacpid: " + ask(p, "acpid2", "$(pidof acpid)"), e);
+                    + ask(p, "sci2", sci) + "\nacpid: " + ask(p, "acpid2", "$(pidof acpid)")
+                    + "\nacpid's log: " + ask(p, "acpidlog", "$(tail -n 3 /var/log/acpid.log | tr '\\n' ' ')"), e);
         }
         JhyveProcess.Result r = p.await(COMMAND);
         assertEquals(1, r.exitCode(), "SIGTERM\n" + tail(r));
