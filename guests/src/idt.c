@@ -23,26 +23,28 @@ static const char *const names[32] = {
     "#XM simd", "#VE virtualization", "#CP control protection",
 };
 
+/* A 64-bit interrupt gate to a in the kernel code segment. */
+static struct idt_gate gate(u64 a)
+{
+    return (struct idt_gate){
+        .off0 = (u16)a, .sel = 0x08, .ist = 0, .type = 0x8E,
+        .off1 = (u16)(a >> 16), .off2 = (u32)(a >> 32), .zero = 0,
+    };
+}
+
 void idt_init(void)
 {
-    for (int i = 0; i < 32; i++) {
-        u64 a = exc_stubs[i];
-        idt[i] = (struct idt_gate){
-            .off0 = (u16)a, .sel = 0x08, .ist = 0, .type = 0x8E,
-            .off1 = (u16)(a >> 16), .off2 = (u32)(a >> 32), .zero = 0,
-        };
-    }
+    for (int i = 0; i < 32; i++)
+        idt[i] = gate(exc_stubs[i]);
     idt_load_current();
 }
 
 /* An interrupt gate for vector (32-47) to handler. */
 void idt_set_irq(int vector, void (*handler)(void))
 {
-    u64 a = (u64)handler;
-    idt[vector] = (struct idt_gate){
-        .off0 = (u16)a, .sel = 0x08, .ist = 0, .type = 0x8E,
-        .off1 = (u16)(a >> 16), .off2 = (u32)(a >> 32), .zero = 0,
-    };
+    if (vector < 32 || vector >= (int)(sizeof idt / sizeof idt[0]))
+        fail("idt: vector %d is outside 32-47", vector);
+    idt[vector] = gate((u64)handler);
 }
 
 void idt_load_current(void)

@@ -131,7 +131,7 @@ final class SyscallEntryFix {
             }
             int length = firstInstructionLength(i);
             if (length == 0) return false;
-            if (i[2] == (byte) 0xCA) cpu.setRflags(cpu.rflags() & ~AC);
+            if (isClac(i)) cpu.setRflags(cpu.rflags() & ~AC);
             cpu.setRip(pc + length);
             cpu.commit();
             return true;
@@ -140,11 +140,13 @@ final class SyscallEntryFix {
 
     /** The length of CLAC, NOPL (%rax) or ENDBR64 at the start of {@code i}; 0 for anything else. */
     static int firstInstructionLength(byte[] i) {
-        if (i[0] == 0x0F && i[1] == 0x01 && i[2] == (byte) 0xCA) return 3;
+        if (isClac(i)) return 3;
         if (i[0] == 0x0F && i[1] == 0x1F && i[2] == 0x00) return 3;
         if (i[0] == (byte) 0xF3 && i[1] == 0x0F && i[2] == 0x1E && i[3] == (byte) 0xFA) return 4;
         return 0;
     }
+
+    private static boolean isClac(byte[] i) { return i[0] == 0x0F && i[1] == 0x01 && i[2] == (byte) 0xCA; }
 
     /** error code, RIP, CS, RFLAGS, RSP, SS as the processor pushed them; null if unreadable. */
     private long[] readFrame(KvmCpuState cpu) {
