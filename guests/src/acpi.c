@@ -152,6 +152,9 @@ static void parse_madt(u64 m)
             cpu = true;
         } else if (type == 5 && elen >= 12) {
             x->lapic_addr = rd64(m + off + 4);
+        } else if (type == 2 && elen >= 10 && rd8(m + off + 2) == 0 && rd8(m + off + 3) == 0) {
+            x->irq0_override = true;
+            x->irq0_gsi = rd32(m + off + 4);
         }
         if (cpu) {
             if (x->ncpus < MAX_CPUS)

@@ -87,6 +87,9 @@ void serial_putc(char c);
 void serial_puts(const char *s);
 bool serial_getc(char *c);
 void serial_wait_input(void);
+/* ISA interrupts through the I/O APIC (irq.c). */
+u32 irq_route_isa(u32 irq, int vector, void (*handler)(void));
+void pit_ticks(void);
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 __attribute__((noreturn)) void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vformat(char *buf, int size, const char *fmt, __builtin_va_list ap);
@@ -154,6 +157,8 @@ struct madt_info {
     struct cpu_entry cpus[MAX_CPUS];
     u32 ncpus;
     u32 cpus_dropped;
+    bool irq0_override;        /* an interrupt source override for ISA IRQ 0 ... */
+    u32 irq0_gsi;              /* ... and the GSI it names */
 };
 struct mcfg_info { bool present; u64 base; u16 segment; u8 bus_start, bus_end; };
 struct s5_info { bool present; u8 slp_typa, slp_typb; };

@@ -4,7 +4,7 @@
 
 enum mode { NONE, DEMO, POWEROFF, RESET, KBDRESET, HALT, TRIPLEFAULT, SMP, ECHO, ACPI, PCI, SIGTERM, FAULT,
             USERLOOP, PIO_LOOP, MMIO_LOOP, VIRTIO_BLK, BLK_BENCH, BLK_RECORDS,
-            VIRTIO_RNG, VIRTIO_CONSOLE, E1000, NET_BENCH, VIRTIO_NET, SYSCALL, LAST_MODE = SYSCALL };
+            VIRTIO_RNG, VIRTIO_CONSOLE, E1000, NET_BENCH, VIRTIO_NET, SYSCALL, PIT, LAST_MODE = PIT };
 
 static const char *const mode_names[] = {
     [DEMO] = "demo", [POWEROFF] = "poweroff", [RESET] = "reset", [KBDRESET] = "kbdreset",
@@ -13,7 +13,7 @@ static const char *const mode_names[] = {
     [USERLOOP] = "userloop", [PIO_LOOP] = "pio-loop", [MMIO_LOOP] = "mmio-loop",
     [VIRTIO_BLK] = "virtio-blk", [BLK_BENCH] = "blk-bench", [BLK_RECORDS] = "blk-records",
     [VIRTIO_RNG] = "virtio-rng", [VIRTIO_CONSOLE] = "virtio-console", [E1000] = "e1000",
-    [NET_BENCH] = "net-bench", [VIRTIO_NET] = "virtio-net", [SYSCALL] = "syscall",
+    [NET_BENCH] = "net-bench", [VIRTIO_NET] = "virtio-net", [SYSCALL] = "syscall", [PIT] = "pit",
 };
 
 /* Modes that run (mostly) in user mode: each returns and the BSP then powers off. */
@@ -183,7 +183,7 @@ void kmain(u32 start_info)
     if (mode == NONE)
         fail("no mode word in the command line (demo poweroff reset kbdreset halt triplefault smp"
              " echo acpi pci sigterm fault userloop pio-loop mmio-loop virtio-blk blk-bench blk-records"
-             " virtio-rng virtio-console e1000 net-bench virtio-net syscall)");
+             " virtio-rng virtio-console e1000 net-bench virtio-net syscall pit)");
     say("mode: %s", mode_names[mode]);
     if (acpi_error && mode != RESET && mode != KBDRESET && mode != TRIPLEFAULT)
         fail("acpi: %s", acpi_error);
@@ -231,6 +231,9 @@ void kmain(u32 start_info)
         pci_list(true);
         if (pci_scan_count() == 0)
             fail("pci: no device on bus 0");
+        power_off();
+    case PIT:
+        pit_ticks();
         power_off();
     case SIGTERM:
         acpi_power_button_wait();

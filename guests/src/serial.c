@@ -38,31 +38,19 @@ bool serial_getc(char *c)
 
 /*
  * Waits for COM1 input without polling: the UART's receive interrupt on, routed by the I/O
- * APIC (ISA IRQ 4 = GSI 4) to this CPU's local APIC at vector 0x24, the 8259 masked, and the CPU
+ * APIC (ISA IRQ 4 = GSI 4) to this CPU's local APIC at vector 0x24 (irq.c), and the CPU
  * halted until it comes. Polling the line status would cost an exit per read and keep a host
  * CPU busy for an idle guest. Returns at once when input is already there; interrupts are off
  * again on return.
  */
-#define IOAPIC 0xFEC00000UL
-#define LAPIC 0xFEE00000UL
-
 void serial_wait_input(void)
 {
     static bool ready;
-    extern void irq_wake_stub(void), irq_spurious_stub(void);
+    extern void irq_wake_stub(void);
     if (uart_absent)
         return;
     if (!ready) {
-        idt_set_irq(0x24, irq_wake_stub);
-        idt_set_irq(0x2F, irq_spurious_stub);
-        outb(0x21, 0xFF);                   /* 8259s masked: one path only */
-        outb(0xA1, 0xFF);
-        mmio_write32(LAPIC + 0xF0, 0x100 | 0x2F);          /* enabled, spurious vector 0x2f */
-        u32 apic_id = mmio_read32(LAPIC + 0x20) >> 24;
-        mmio_write32(IOAPIC, 0x10 + 2 * 4 + 1);            /* redirection entry 4, high half */
-        mmio_write32(IOAPIC + 0x10, apic_id << 24);
-        mmio_write32(IOAPIC, 0x10 + 2 * 4);                /* low half: fixed, edge, unmasked */
-        mmio_write32(IOAPIC + 0x10, 0x24);
+        irq_route_isa(4, 0x24, irq_wake_stub);
         outb(COM1 + 4, inb(COM1 + 4) | 0x08); /* OUT2: the PC's gate for the UART's interrupt */
         outb(COM1 + 1, 0x01);               /* interrupt when received data is available */
         ready = true;

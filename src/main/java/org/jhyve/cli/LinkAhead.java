@@ -24,12 +24,6 @@ final class LinkAhead implements Runnable {
         try {
             Libc.getpid();
             StartupTrace.mark("downcall linked");
-            // Then JDK state the device set-up needs later, loaded here off the main thread: the
-            // RTC's host time zone (tzdb) and the System.Logger finder of the device classes'
-            // static loggers. Both are cached process-wide, so main finds them ready.
-            java.time.ZoneId.systemDefault();
-            System.getLogger("org.jhyve");
-            StartupTrace.mark("time zone and logger ready");
         } catch (Throwable e) {
             // The main thread's own first call reports whatever is wrong with the native access.
         }

@@ -21,7 +21,8 @@ import java.util.List;
  * devices in bus/slot/function order as bhyve does, then assigns the BARs.
  */
 public final class Platform implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger("org.jhyve.devices");
+    /** Looked up per message, not at class load: the first lookup loads the logging back end. */
+    private static System.Logger log() { return System.getLogger("org.jhyve.devices"); }
     public static final int RTC_PORTS = 2;
     public static final int KBD_IRQ = 1, AUX_IRQ = 12;
 
@@ -82,7 +83,7 @@ public final class Platform implements AutoCloseable {
                 }
             }
             if (lpc == null && !ctx.config().subtree("lpc").isEmpty()) {
-                LOG.log(System.Logger.Level.WARNING, "lpc.* variables are set but no LPC bridge is configured "
+                log().log(System.Logger.Level.WARNING, "lpc.* variables are set but no LPC bridge is configured "
                         + "(-s N,lpc): COM ports and pc-testdev are absent");
             }
             boolean enableBars = ctx.config().getBool("pci.enable_bars", !ctx.config().has("lpc.bootrom"));
@@ -147,7 +148,7 @@ public final class Platform implements AutoCloseable {
                 try {
                     c.close();
                 } catch (Exception e) {
-                    LOG.log(System.Logger.Level.WARNING, "closing {0}: {1}", d, e.getMessage());
+                    log().log(System.Logger.Level.WARNING, "closing {0}: {1}", d, e.getMessage());
                 }
             }
         }

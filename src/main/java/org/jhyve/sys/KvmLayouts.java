@@ -64,6 +64,8 @@ public final class KvmLayouts {
     public static final StructLayout IRQ_LEVEL = structLayout(JAVA_INT.withName("irq"), JAVA_INT.withName("level"));
 
     public static final StructLayout PIT_CONFIG = structLayout(JAVA_INT.withName("flags"), paddingLayout(60));
+    /** struct kvm_reinject_control: one byte, then 31 reserved. */
+    public static final StructLayout REINJECT_CONTROL = structLayout(JAVA_BYTE.withName("pit_reinject"), paddingLayout(31));
 
     public static final StructLayout IRQFD = structLayout(
             JAVA_INT.withName("fd"), JAVA_INT.withName("gsi"), JAVA_INT.withName("flags"),

@@ -156,12 +156,25 @@ public final class Libc {
 
     /** ioctl with a pointer argument; returns the (non-negative) result. */
     public static int ioctl(int fd, long request, MemorySegment arg, String what) {
-        return (int) must(what, sys(SYS_IOCTL, fd, request, arg.address()));
+        return (int) must(what, ioctlRetrying(fd, request, arg.address()));
     }
 
     /** ioctl with an integer argument. */
     public static int ioctl(int fd, long request, long arg, String what) {
-        return (int) must(what, sys(SYS_IOCTL, fd, request, arg));
+        return (int) must(what, ioctlRetrying(fd, request, arg));
+    }
+
+    /**
+     * An ioctl interrupted by a signal did nothing and is repeated: KVM_CREATE_VM, for one, fails
+     * with EINTR whenever a signal is pending (seen under a sampling profiler, whose signals then
+     * made jhyve give up at start). KVM_RUN does not come here: its EINTR is a kick.
+     */
+    private static long ioctlRetrying(int fd, long request, long arg) {
+        long rc;
+        do {
+            rc = sys(SYS_IOCTL, fd, request, arg);
+        } while (rc == -EINTR);
+        return rc;
     }
 
     /**

@@ -67,7 +67,7 @@ final class KvmFastIo implements FastIo {
     }
 
     private void apply() {
-        List<GsiRoute> all = new ArrayList<>(GsiRoute.kvmDefaults());
+        List<GsiRoute> all = new ArrayList<>(GsiRoute.platformDefaults());
         all.addAll(msi.values());
         vm.setGsiRouting(all);
     }

@@ -4,6 +4,7 @@ import org.jhyve.bus.Bus;
 import org.jhyve.bus.IrqLine;
 import org.jhyve.bus.MsiSink;
 import org.jhyve.sys.CpuidEntry;
+import org.jhyve.sys.GsiRoute;
 import org.jhyve.sys.Kick;
 import org.jhyve.sys.Kvm;
 import org.jhyve.sys.KvmVcpu;
@@ -47,6 +48,7 @@ public final class Vm implements VmControl, AutoCloseable {
     private final AtomicBoolean loggedUnclaimedIo = new AtomicBoolean();
     private volatile Consumer<KvmVcpu> bspSetup = v -> {};
     private org.jhyve.bus.FastIo fastIo;
+    private Thread pitSetup;
 
     /** How the VM ended. */
     public record Outcome(ExitStatus status, String reason, Throwable cause) {}
@@ -88,7 +90,9 @@ public final class Vm implements VmControl, AutoCloseable {
             kvmVm.setIdentityMapAddr(IDENTITY_MAP_ADDR);
             kvmVm.setTssAddr(TSS_ADDR);
             kvmVm.createIrqchip();
+            kvmVm.setGsiRouting(GsiRoute.platformDefaults());
             kvmVm.createPit2();
+            pitSetup = Thread.ofPlatform().name("jhyve-pit-setup").daemon().start(this::dropMissedPitTicks);
             kvmVm.setUserMemoryRegion(0, 0, 0, memory.lowSize(), memory.lowSegment());
             if (memory.highSize() > 0) {
                 kvmVm.setUserMemoryRegion(1, 0, GuestMemory.HIGHMEM_BASE, memory.highSize(), memory.highSegment());
@@ -292,8 +296,36 @@ public final class Vm implements VmControl, AutoCloseable {
                 suberror == 1 ? "emulation failure" : "see linux/kvm.h", rip, detail, why), null);
     }
 
+    /**
+     * The PIT drops the ticks a guest missed instead of reinjecting them, as bhyve's 8254 does
+     * (on AMD hosts reinjection also keeps AVIC off for the whole VM). Now rather than never:
+     * KVM's teardown of a reinjecting PIT waits for an SRCU grace period, ~15 ms of every
+     * power-off here. On a thread of its own because switching waits for one as well (0-20 ms
+     * measured), which the vCPUs need not wait for (a guest's PIT access meanwhile waits for the
+     * PIT's lock). If KVM refuses, the PIT keeps reinjecting, which guests handle as well.
+     */
+    private void dropMissedPitTicks() {
+        try {
+            kvmVm.setPitReinject(false);
+        } catch (RuntimeException e) {
+            if (Boolean.getBoolean("jhyve.debug")) System.err.println("jhyve: " + e.getMessage());
+        }
+    }
+
     @Override
     public void close() {
+        // The VM's descriptor must outlive the PIT's set-up: a closed number could be reused.
+        if (pitSetup != null) {
+            boolean interrupted = false;
+            while (pitSetup.isAlive()) {
+                try {
+                    pitSetup.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
+        }
         for (Vcpu v : vcpus) {
             try { v.kvm().close(); } catch (RuntimeException ignored) { }
         }

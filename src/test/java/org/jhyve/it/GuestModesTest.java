@@ -171,4 +171,18 @@ class GuestModesTest {
         assertLine(r, String.format("mem: ram=0x%x mib=%d", ram, ram >> 20));
         assertOrder(r, "mem: base=0x100000 size=0xbff00000 type=ram", "mem: base=0x100000000 size=0x40000000 type=ram");
     }
+
+    /**
+     * The in-kernel 8254 ticks at the IOAPIC pin the MADT names for ISA IRQ 0 (its override to
+     * GSI 2), where ACPI guests look for it; wired to pin 0 as in KVM's default routing, the
+     * guest halts for ever. The PIT runs with missed ticks dropped (KVM_REINJECT_CONTROL), as bhyve's.
+     */
+    @Test
+    void thePitTicksAtThePinTheMadtNames() {
+        JhyveProcess.Result r = TestGuest.mode("pit").start().await(java.time.Duration.ofSeconds(20));
+        assertExit(1, r);
+        TestGuest.assertNoFailure(r);
+        assertLine(r, "pit: irq0 on ioapic pin 2, 20 ticks at 100 hz");
+        assertTrue(r.lines().stream().anyMatch(l -> l.matches("pit: 20 ticks in \\d+ ms")), r.describe());
+    }
 }

@@ -22,7 +22,8 @@ import java.util.List;
  * is opened read-only.
  */
 public final class FileBackend implements BlockBackend {
-    private static final System.Logger LOG = System.getLogger("org.jhyve.devices.block");
+    /** Looked up per message, not at class load: the first lookup loads the logging back end. */
+    private static System.Logger log() { return System.getLogger("org.jhyve.devices.block"); }
     private static final int S_IFMT = 0170000, S_IFBLK = 0060000, S_IFREG = 0100000;
     private static final int BOUNCE_ALIGN = 4096;
     private static final int ZERO_CHUNK = 1 << 20;
@@ -73,7 +74,7 @@ public final class FileBackend implements BlockBackend {
                 throw new ConfigException("Could not open backing file: " + o.path() + ": " + e2.getMessage());
             }
             ro = true;
-            LOG.log(System.Logger.Level.WARNING, "{0}: opened read-only ({1})", o.path(), e.getMessage());
+            log().log(System.Logger.Level.WARNING, "{0}: opened read-only ({1})", o.path(), e.getMessage());
         }
         try {
             int devLogical = dev ? FileIo.blockDeviceSectorSize(fd, false) : 512;
@@ -209,7 +210,7 @@ public final class FileBackend implements BlockBackend {
                 : FileIo.fallocate(fd, FileIo.FALLOC_FL_PUNCH_HOLE | FileIo.FALLOC_FL_KEEP_SIZE, offset, length);
         if (rc == -FileIo.EOPNOTSUPP) {
             discard = false;   // the file system cannot: stop offering it to new drivers
-            LOG.log(System.Logger.Level.INFO, "{0}: discard not supported by the host, ignored from now on", path);
+            log().log(System.Logger.Level.INFO, "{0}: discard not supported by the host, ignored from now on", path);
         }
         return rc;
     }

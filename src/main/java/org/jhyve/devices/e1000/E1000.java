@@ -35,7 +35,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
  * works again after a device reset or when the guest re-enables it.
  */
 public final class E1000 extends PciDevice implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger("org.jhyve.devices.e1000");
+    /** Looked up per message, not at class load: the first lookup loads the logging back end. */
+    private static System.Logger log() { return System.getLogger("org.jhyve.devices.e1000"); }
     public static final int VENDOR = 0x8086, DEVICE = 0x100F, SUBSYS_VENDOR = 0x8086, SUBSYS_ID = 0x1008,
             CLASS_ETHERNET = 0x020000;
     /** The largest packet the transmit path assembles (a 64 KiB TSO payload plus headers). */
@@ -626,6 +627,6 @@ public final class E1000 extends PciDevice implements AutoCloseable {
     }
 
     private void logOnce(String key, String format, Object... args) {
-        if (logged.add(key)) LOG.log(System.Logger.Level.WARNING, format + " (reported once)", args);
+        if (logged.add(key)) log().log(System.Logger.Level.WARNING, format + " (reported once)", args);
     }
 }

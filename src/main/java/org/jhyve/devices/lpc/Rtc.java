@@ -34,17 +34,21 @@ public final class Rtc implements IoDevice {
     private static final long MIB = 1L << 20, KIB = 1L << 10;
 
     private final Clock clock;
-    private final ZoneId zone;
+    private final boolean localTime;
+    private ZoneId zone;                 // resolved at the guest's first look at the clock
+    private final Instant created;
     private final byte[] nvram = new byte[128];
     private int index;
     private long offsetSeconds;          // guest time minus host time
     private LocalDateTime frozen;        // the fields while status B SET holds the clock
-    private long lastUpdateSeen;         // epoch second of the guest clock when C was last read
+    private long lastUpdateSeen = NEVER; // epoch second of the guest clock when C was last read
+    private static final long NEVER = Long.MIN_VALUE;
 
     /** lowMem: RAM below 4 GiB; highMem: RAM above 4 GiB (bytes). */
     public Rtc(Clock clock, boolean localTime, long lowMem, long highMem) {
         this.clock = clock;
-        this.zone = localTime ? clock.getZone() : ZoneOffset.UTC;
+        this.localTime = localTime;
+        this.created = clock.instant();
         nvram[STATUS_A] = 0x26;          // 32.768 kHz time base, 1024 Hz periodic rate
         nvram[STATUS_B] = SB_24HR;
         setWord(BASE_MEM_LO, 640);
@@ -56,11 +60,35 @@ public final class Rtc implements IoDevice {
         nvram[HMEM_LSB] = (byte) high;
         nvram[HMEM_SB] = (byte) (high >> 8);
         nvram[HMEM_MSB] = (byte) (high >> 16);
-        lastUpdateSeen = guestNow().toEpochSecond(ZoneOffset.UTC);
     }
 
-    /** A clock in the host's time zone, for production. */
-    public Rtc(boolean localTime, long lowMem, long highMem) { this(Clock.systemDefaultZone(), localTime, lowMem, highMem); }
+    /**
+     * The host's clock, for production. Its time zone is looked up when the guest first reads the
+     * clock, not at start: resolving the host's zone loads the JDK's time-zone database, ~20 ms of
+     * CPU that a guest which never reads the RTC should not wait for.
+     */
+    public Rtc(boolean localTime, long lowMem, long highMem) { this(HostClock.INSTANCE, localTime, lowMem, highMem); }
+
+    /** The system clock, whose zone (the host's default) is resolved on first use. */
+    private static final class HostClock extends Clock {
+        static final HostClock INSTANCE = new HostClock();
+
+        @Override public ZoneId getZone() { return Zone.HOST; }
+
+        @Override public Clock withZone(ZoneId z) { return Clock.system(z); }
+
+        @Override public Instant instant() { return Instant.now(); }
+
+        /** Initialised by the JVM on first access: the lazy, thread-safe lookup. */
+        private static final class Zone {
+            static final ZoneId HOST = ZoneId.systemDefault();
+        }
+    }
+
+    private ZoneId zone() {
+        if (zone == null) zone = localTime ? clock.getZone() : ZoneOffset.UTC;
+        return zone;
+    }
 
     private void setWord(int reg, long v) {
         nvram[reg] = (byte) v;
@@ -141,7 +169,7 @@ public final class Rtc implements IoDevice {
     private int statusB() { return nvram[STATUS_B] & 0xFF; }
 
     private LocalDateTime hostNow() {
-        return LocalDateTime.ofInstant(clock.instant(), zone).truncatedTo(ChronoUnit.SECONDS);
+        return LocalDateTime.ofInstant(clock.instant(), zone()).truncatedTo(ChronoUnit.SECONDS);
     }
 
     private LocalDateTime guestNow() { return hostNow().plusSeconds(offsetSeconds); }
@@ -162,6 +190,8 @@ public final class Rtc implements IoDevice {
     private int readStatusC() {
         int c = 0;
         long second = time().toEpochSecond(ZoneOffset.UTC);
+        // Before the first read, the last update seen is the one at power-on (the guest clock then).
+        if (lastUpdateSeen == NEVER) lastUpdateSeen = LocalDateTime.ofInstant(created, zone()).toEpochSecond(ZoneOffset.UTC);
         if (frozen == null && second != lastUpdateSeen) c |= SC_UF;
         lastUpdateSeen = second;
         if ((c & SC_UF) != 0 && (statusB() & SB_UIE) != 0) c |= SC_IRQF;

@@ -11,7 +11,8 @@ import java.io.UncheckedIOException;
  * UART's FIFO is full. Output is written and flushed byte by byte, as bhyve's write(2) per byte.
  */
 public final class StreamUartBackend implements UartBackend {
-    private static final System.Logger LOG = System.getLogger("org.jhyve.devices.lpc");
+    /** Looked up per message, not at class load: the first lookup loads the logging back end. */
+    private static System.Logger log() { return System.getLogger("org.jhyve.devices.lpc"); }
 
     private final String description;
     private final InputStream in;       // null: no input (a log file)
@@ -40,7 +41,7 @@ public final class StreamUartBackend implements UartBackend {
         } catch (IOException e) {
             // A vanished terminal must not kill the guest; report once and drop further output.
             outputFailed = true;
-            LOG.log(System.Logger.Level.WARNING, "{0}: output failed, dropping further output: {1}", description, e.getMessage());
+            log().log(System.Logger.Level.WARNING, "{0}: output failed, dropping further output: {1}", description, e.getMessage());
         }
     }
 
@@ -62,7 +63,7 @@ public final class StreamUartBackend implements UartBackend {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException e) {
-            if (!closed) LOG.log(System.Logger.Level.WARNING, "{0}: input failed: {1}", description, e.getMessage());
+            if (!closed) log().log(System.Logger.Level.WARNING, "{0}: input failed: {1}", description, e.getMessage());
         }
     }
 
@@ -75,7 +76,7 @@ public final class StreamUartBackend implements UartBackend {
         try {
             onClose.run();
         } catch (UncheckedIOException e) {
-            LOG.log(System.Logger.Level.WARNING, "{0}: close failed: {1}", description, e.getMessage());
+            log().log(System.Logger.Level.WARNING, "{0}: close failed: {1}", description, e.getMessage());
         }
     }
 }

@@ -26,7 +26,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * eventfd (resume / close); sends come straight from the device threads.
  */
 public final class TapBackend implements NetBackend {
-    private static final System.Logger LOG = System.getLogger("org.jhyve.devices.net");
+    /** Looked up per message, not at class load: the first lookup loads the logging back end. */
+    private static System.Logger log() { return System.getLogger("org.jhyve.devices.net"); }
     private static final long TAP_TOKEN = 1, WAKE_TOKEN = 2;
     private static final int MAX_IOV = 64;
     private static final ThreadLocal<MemorySegment> IOV =
@@ -116,7 +117,7 @@ public final class TapBackend implements NetBackend {
         try {
             NetIf.up(name);
         } catch (SysException e) {
-            LOG.log(System.Logger.Level.WARNING, "{0} is down and cannot be brought up ({1}): run ip link set {0} up",
+            log().log(System.Logger.Level.WARNING, "{0} is down and cannot be brought up ({1}): run ip link set {0} up",
                     name, e.getMessage());
         }
     }
@@ -184,7 +185,7 @@ public final class TapBackend implements NetBackend {
     }
 
     private void logOnce(int errno, String message) {
-        if (loggedErrors.add(errno)) LOG.log(System.Logger.Level.WARNING, message + " (reported once)");
+        if (loggedErrors.add(errno)) log().log(System.Logger.Level.WARNING, message + " (reported once)");
     }
 
     @Override
@@ -210,7 +211,7 @@ public final class TapBackend implements NetBackend {
                     dry = handler.drain();
                 } catch (RuntimeException | Error e) {
                     // a front end bug must not end reception for good: report it and go on
-                    LOG.log(System.Logger.Level.ERROR, name + ": receive handler failed", e);
+                    log().log(System.Logger.Level.ERROR, name + ": receive handler failed", e);
                     dry = true;
                 }
                 if (dry != armed) {
@@ -219,7 +220,7 @@ public final class TapBackend implements NetBackend {
                 }
             }
         } catch (SysException e) {
-            if (!closed) LOG.log(System.Logger.Level.ERROR, name + ": receive thread stopped: " + e.getMessage());
+            if (!closed) log().log(System.Logger.Level.ERROR, name + ": receive thread stopped: " + e.getMessage());
         }
     }
 

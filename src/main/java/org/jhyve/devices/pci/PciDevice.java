@@ -17,7 +17,8 @@ import static org.jhyve.devices.pci.PciConfigSpace.*;
  * Configuration accesses are serialized on the device.
  */
 public abstract class PciDevice {
-    private static final System.Logger LOG = System.getLogger("org.jhyve.devices.pci");
+    /** Looked up per message, not at class load: the first lookup loads the logging back end. */
+    private static System.Logger log() { return System.getLogger("org.jhyve.devices.pci"); }
 
     private final String name;
     protected final PciConfigSpace config;
@@ -279,7 +280,7 @@ public abstract class PciDevice {
                 target.register(want, b.size, b, this + " BAR" + b.index);
                 b.mappedAt = want;
             } catch (IllegalStateException clash) {
-                LOG.log(System.Logger.Level.WARNING, "{0}: BAR {1} not decoded at 0x{2}: {3}",
+                log().log(System.Logger.Level.WARNING, "{0}: BAR {1} not decoded at 0x{2}: {3}",
                         this, b.index, Long.toHexString(want), clash.getMessage());
             }
         }

@@ -19,7 +19,8 @@ import java.nio.file.Path;
  * when the port closes.
  */
 final class ConsolePort implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger("org.jhyve.devices.virtio");
+    /** Looked up per message, not at class load: the first lookup loads the logging back end. */
+    private static System.Logger log() { return System.getLogger("org.jhyve.devices.virtio"); }
     static final int BUFFER = 64 * 1024;
     private static final int S_IFMT = 0170000, S_IFSOCK = 0140000;
 
@@ -64,7 +65,7 @@ final class ConsolePort implements AutoCloseable {
             try {
                 c = server.accept();
             } catch (IOException e) {
-                if (!closed) LOG.log(System.Logger.Level.WARNING, "vtcon port {0}: accept failed: {1}", name, e.getMessage());
+                if (!closed) log().log(System.Logger.Level.WARNING, "vtcon port {0}: accept failed: {1}", name, e.getMessage());
                 return;
             }
             synchronized (this) {

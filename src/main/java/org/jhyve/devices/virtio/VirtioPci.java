@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * DEVICE_NEEDS_RESET (logged once), never in an exception out of the device thread.
  */
 public final class VirtioPci extends PciDevice implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger("org.jhyve.devices.virtio");
+    /** Looked up per message, not at class load: the first lookup loads the logging back end. */
+    private static System.Logger log() { return System.getLogger("org.jhyve.devices.virtio"); }
 
     public static final int VENDOR = 0x1AF4;
     public static final int STATUS_ACKNOWLEDGE = 1, STATUS_DRIVER = 2, STATUS_DRIVER_OK = 4, STATUS_FEATURES_OK = 8,
@@ -255,7 +256,7 @@ public final class VirtioPci extends PciDevice implements AutoCloseable {
      */
     public void fail(String why) {
         if (failures.getAndIncrement() == 0) {
-            LOG.log(System.Logger.Level.WARNING, "{0} ({1}): {2}; device needs reset (further errors are not logged)",
+            log().log(System.Logger.Level.WARNING, "{0} ({1}): {2}; device needs reset (further errors are not logged)",
                     device.name(), node, why);
         }
         if (!needsReset.getAndSet(true)) {
