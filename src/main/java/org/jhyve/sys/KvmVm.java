@@ -159,7 +159,7 @@ public final class KvmVm implements AutoCloseable {
                 f.set(JAVA_INT, r, (int) denyRanges[i][2]);
                 f.set(JAVA_INT, r + 4, n);
                 f.set(JAVA_INT, r + 8, base);
-                f.set(java.lang.foreign.ValueLayout.ADDRESS, r + 16, bitmap);
+                f.set(JAVA_LONG, r + 16, bitmap.address()); // as a long: the ADDRESS accessor's first use costs ms
             }
             Libc.ioctl(fd, X86_SET_MSR_FILTER, f, "KVM_X86_SET_MSR_FILTER");
         }
@@ -177,18 +177,16 @@ public final class KvmVm implements AutoCloseable {
             long off = 8;
             for (GsiRoute r : routes) {
                 t.set(JAVA_INT, off, r.gsi());
-                switch (r) {
-                    case GsiRoute.Irqchip c -> {
-                        t.set(JAVA_INT, off + 4, ROUTING_IRQCHIP);
-                        t.set(JAVA_INT, off + 16, c.chip());
-                        t.set(JAVA_INT, off + 20, c.pin());
-                    }
-                    case GsiRoute.Msi m -> {
-                        t.set(JAVA_INT, off + 4, ROUTING_MSI);
-                        t.set(JAVA_INT, off + 16, (int) m.address());
-                        t.set(JAVA_INT, off + 20, (int) (m.address() >>> 32));
-                        t.set(JAVA_INT, off + 24, m.data());
-                    }
+                // instanceof, not a pattern switch: its bootstrap costs milliseconds at start.
+                if (r instanceof GsiRoute.Irqchip c) {
+                    t.set(JAVA_INT, off + 4, ROUTING_IRQCHIP);
+                    t.set(JAVA_INT, off + 16, c.chip());
+                    t.set(JAVA_INT, off + 20, c.pin());
+                } else if (r instanceof GsiRoute.Msi m) {
+                    t.set(JAVA_INT, off + 4, ROUTING_MSI);
+                    t.set(JAVA_INT, off + 16, (int) m.address());
+                    t.set(JAVA_INT, off + 20, (int) (m.address() >>> 32));
+                    t.set(JAVA_INT, off + 24, m.data());
                 }
                 off += ROUTING_ENTRY_SIZE;
             }

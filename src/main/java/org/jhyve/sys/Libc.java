@@ -49,13 +49,18 @@ public final class Libc {
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
-    private static final MemoryLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+    /**
+     * errno capture for the libc functions bound with it (FileIo, NetCalls), set up at their first
+     * use: its layout's VarHandle alone is milliseconds of every start otherwise.
+     */
+    private static final class Errno {
+        static final MemoryLayout CAPTURE = Linker.Option.captureStateLayout();
+        static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+        static final Linker.Option OPTION = Linker.Option.captureCallState("errno");
 
-    /** Per-thread scratch for the errno capture: allocated once per thread, never freed. */
-    private static final ThreadLocal<MemorySegment> ERRNO_SLOT =
-            ThreadLocal.withInitial(() -> Arena.global().allocate(CAPTURE));
+        /** Per-thread scratch for the errno capture: allocated once per thread, never freed. */
+        static final ThreadLocal<MemorySegment> SLOT = ThreadLocal.withInitial(() -> Arena.global().allocate(CAPTURE));
+    }
 
     /** Seven longs in, one out: the shape of every system call made through {@link #syscall}. */
     private static final FunctionDescriptor SYSCALL7 = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG,
@@ -109,13 +114,13 @@ public final class Libc {
 
     /** A libc function bound with errno capture (first argument: the capture segment). */
     static MethodHandle errnoCall(String name, FunctionDescriptor fd) {
-        return bind(name, fd, CAPTURE_ERRNO);
+        return bind(name, fd, Errno.OPTION);
     }
 
     /** This thread's errno capture segment, for calls bound with {@link #errnoCall}. */
-    static MemorySegment errnoSlot() { return ERRNO_SLOT.get(); }
+    static MemorySegment errnoSlot() { return Errno.SLOT.get(); }
 
-    private static int errno(MemorySegment slot) { return (int) ERRNO.get(slot, 0L); }
+    private static int errno(MemorySegment slot) { return (int) Errno.ERRNO.get(slot, 0L); }
 
     private static RuntimeException rethrow(Throwable t) {
         if (t instanceof RuntimeException r) return r;

@@ -38,13 +38,19 @@ public final class BarAllocator {
 
     private record Request(PciDevice device, Bar bar) { }
 
+    /** A class, not Comparator.comparingLong(...).reversed(): that spins lambda classes at every start. */
+    private static final Comparator<Request> LARGEST_FIRST = new Comparator<>() {
+        @Override
+        public int compare(Request a, Request b) { return Long.compare(b.bar().size(), a.bar().size()); }
+    };
+
     /** Assigns the BARs of one bus's devices (given in slot/function order) and returns its windows. */
     public BusWindows assignBus(int bus, List<PciDevice> devices) {
         long ioStart = io, mem32Start = mem32, mem64Start = mem64;
         List<Request> requests = new ArrayList<>();
         for (PciDevice d : devices) for (Bar b : d.bars()) requests.add(new Request(d, b));
         // List.sort is stable: equal sizes keep device order, as bhyve's insertion does.
-        requests.sort(Comparator.comparingLong((Request r) -> r.bar().size()).reversed());
+        requests.sort(LARGEST_FIRST);
         for (Request r : requests) {
             Bar b = r.bar();
             long addr = switch (b.kind()) {

@@ -125,6 +125,11 @@ public final class Virtqueue {
         return availIdx != lastAvail;
     }
 
+    /** The driver's avail index as it stands (-1 while the queue is not active). */
+    public synchronized int availIdx() {
+        return active ? avail.get(JAVA_SHORT_UNALIGNED, 2) & 0xFFFF : -1;
+    }
+
     /** The next available chain, validated; null when none is available. */
     public synchronized Chain pop() {
         if (!active) return null;
