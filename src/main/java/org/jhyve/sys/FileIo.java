@@ -69,6 +69,28 @@ public final class FileIo {
         } catch (Throwable t) { throw rethrow(t); }
     }
 
+    /** preadv2's RWF_NOWAIT (linux/fs.h): fail with EAGAIN rather than wait for the device. */
+    public static final int RWF_NOWAIT = 8;
+    private static final long SYS_PREADV2 = 327;
+    /** One struct iovec per thread: preadv2 takes its buffer through one. */
+    private static final ThreadLocal<MemorySegment> IOVEC = ThreadLocal.withInitial(() -> Arena.global().allocate(16, 8));
+
+    /**
+     * preadv2(2) into buf with flags; bytes read or -errno. EINTR is retried. Raw system call:
+     * -errno comes back in the result, so no errno capture. buf must be native memory.
+     */
+    public static long preadv2(int fd, MemorySegment buf, long offset, int flags) {
+        if (!buf.isNative()) throw new IllegalArgumentException("preadv2 into a heap segment");
+        MemorySegment iov = IOVEC.get();
+        iov.set(JAVA_LONG, 0, buf.address());
+        iov.set(JAVA_LONG, 8, buf.byteSize());
+        while (true) {
+            // x86-64: (fd, iov, iovcnt, pos_l, pos_h, flags); a 64-bit kernel takes the offset from pos_l
+            long n = Libc.syscall(SYS_PREADV2, fd, iov.address(), 1, offset, 0, flags);
+            if (n != -Libc.EINTR) return n;
+        }
+    }
+
     /** pwrite(2) from buf; bytes written or -errno. EINTR is retried. */
     public static long pwrite(int fd, MemorySegment buf, long offset) {
         try {

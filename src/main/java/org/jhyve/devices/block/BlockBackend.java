@@ -24,6 +24,16 @@ public interface BlockBackend extends AutoCloseable {
     /** Reads consecutive bytes from offset into the buffers, in order. */
     int read(long offset, List<MemorySegment> buffers);
 
+    /**
+     * {@link #read}, but only if it needs no waiting for the device (the data is in the host's
+     * page cache): 0 when all of it was read, otherwise -EAGAIN, and then nothing in the buffers
+     * is to be relied on (the caller reads again with {@link #read}, which also reports errors).
+     * Lets the front end serve cached reads on its own thread and hand the rest to I/O threads.
+     */
+    default int readCached(long offset, List<MemorySegment> buffers) { return -EAGAIN; }
+
+    int EAGAIN = 11;
+
     /** Writes the buffers, in order, to consecutive bytes from offset. */
     int write(long offset, List<MemorySegment> buffers);
 

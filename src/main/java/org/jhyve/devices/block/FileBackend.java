@@ -36,6 +36,7 @@ public final class FileBackend implements BlockBackend {
     private final int logical, physical;
     private volatile boolean discard;
     private volatile boolean zeroRange = true;
+    private volatile boolean nowaitReads = true;
     private volatile boolean closed;
 
     private FileBackend(String path, int fd, boolean device, boolean readOnly, boolean direct, int logical, int physical,
@@ -144,6 +145,28 @@ public final class FileBackend implements BlockBackend {
             int rc = readFully(at, b);
             if (rc < 0) return rc;
             at += b.byteSize();
+        }
+        return 0;
+    }
+
+    /**
+     * preadv2 with RWF_NOWAIT per buffer: the page cache's data, or -EAGAIN at the first buffer
+     * that would wait, end short (a partial hit, the end of the file) or fail. Not with O_DIRECT
+     * (every read waits for the device); switched off for good when the kernel or file system
+     * refuses the flag.
+     */
+    @Override
+    public int readCached(long offset, List<MemorySegment> buffers) {
+        if (direct || !nowaitReads) return -EAGAIN;
+        long at = offset;
+        for (MemorySegment b : buffers) {
+            long n = FileIo.preadv2(fd, b, at, FileIo.RWF_NOWAIT);
+            if (n == -Libc.ENOSYS || n == -FileIo.EOPNOTSUPP || n == -Libc.EINVAL) {
+                nowaitReads = false;
+                return -EAGAIN;
+            }
+            if (n != b.byteSize()) return -EAGAIN;
+            at += n;
         }
         return 0;
     }

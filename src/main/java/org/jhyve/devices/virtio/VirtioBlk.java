@@ -21,9 +21,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * virtio-blk (virtio 1.2 §5.2) on a {@link BlockBackend}: IN, OUT, FLUSH (fdatasync), GET_ID
  * (ser, or bhyve's "BHYVE-XXXX-XXXX-XXXX" from MD5(path)), DISCARD and WRITE_ZEROES. Requests are
  * parsed on the device thread and run on a small pool of I/O threads, so several are in flight;
- * they complete in any order. The last request of each notification is served by the device
- * thread itself (no hand-off at queue depth 1), which then polls the queue for 32 µs before it
- * sleeps (see {@link #pollNanos}). A request the back end fails gets IOERR; a read-only disk answers
+ * they complete in any order. Reads whose data is in the host's page cache and the last request
+ * of each notification are served by the device thread itself (no hand-off), which then polls
+ * the queue for 32 µs before it sleeps (see {@link #pollNanos}). A request the back end fails gets IOERR; a read-only disk answers
  * writes with IOERR; a malformed request (no header, no status byte) is a protocol error.
  * Growth of the backing store is noticed once a second and raises a config-change interrupt.
  */
@@ -44,9 +44,9 @@ public final class VirtioBlk extends VirtioDevice {
     private final ExecutorService io;
     private final Object flight = new Object();
     private int inFlight;
-    /** A request left for the device thread (only that thread touches these two). */
-    private Request held;
-    private int heldQueue;
+    /** Requests taken by queueNotify for afterNotify (only the device thread touches these two). */
+    private final java.util.ArrayDeque<Request> pending = new java.util.ArrayDeque<>();
+    private int pendingQueue;
     private volatile long capacityBytes;
 
     public VirtioBlk(BlockBackend disk, String path, String serial) {
@@ -127,16 +127,14 @@ public final class VirtioBlk extends VirtioDevice {
     private record Request(int type, long sector, Chain chain) { }
 
     /**
-     * Parses what the driver made available. Every request but the last goes to the I/O threads
-     * at once; the last one, when it is a plain read, write or GET_ID, is held back and served on
-     * the device thread itself in {@link #afterNotify}: at queue depth 1 that saves a hand-off to
-     * another thread (a wake-up and a context switch) per request, and with deeper queues the
-     * device thread works alongside the pool. FLUSH, DISCARD and WRITE_ZEROES may take long and
-     * always go to the pool, so the device thread stays responsive.
+     * Parses what the driver made available (under the transport's lock); {@link #afterNotify}
+     * then serves it with the lock released. FLUSH, DISCARD and WRITE_ZEROES may take long and go
+     * to the I/O threads at once, so the device thread stays responsive.
      */
     @Override
     protected void queueNotify(int q) {
         Virtqueue vq = transport.queue(q);
+        pendingQueue = q;
         Chain c;
         while ((c = vq.pop()) != null) {
             if (c.readable() < 16) throw new VirtioException("virtio-blk request without its 16-byte header");
@@ -144,12 +142,8 @@ public final class VirtioBlk extends VirtioDevice {
             ByteBuffer hb = ByteBuffer.wrap(c.reader().read(16)).order(ByteOrder.LITTLE_ENDIAN);
             Request r = new Request(hb.getInt(0), hb.getLong(8), c);
             synchronized (flight) { inFlight++; }
-            Request before = held;
-            held = null;
-            if (before != null) dispatch(q, before);
             if (r.type() == T_IN || r.type() == T_OUT || r.type() == T_GET_ID) {
-                held = r;
-                heldQueue = q;
+                pending.add(r);
             } else {
                 dispatch(q, r);
             }
@@ -165,63 +159,100 @@ public final class VirtioBlk extends VirtioDevice {
         }
     }
 
-    /** Serves the request held back by {@link #queueNotify} on the device thread, lock released. */
+    /**
+     * Serves what {@link #queueNotify} took, on the device thread with the lock released. A read
+     * whose data is in the host's page cache is done right here (preadv2 RWF_NOWAIT): no hand-off
+     * to another thread and no wake-up, which at 4 KiB cost more than the read. Other requests go
+     * to the I/O threads, so reads from the device and writes (ext4 refuses NOWAIT for buffered
+     * writes) stay parallel; the last one of the notification is served here whatever it needs
+     * (at queue depth 1 that saves the hand-off too).
+     */
     @Override
     protected void afterNotify(int q) {
-        Request r = held;
-        if (r == null) return;
-        held = null;
-        run(heldQueue, r);
+        Request r;
+        while ((r = pending.poll()) != null) {
+            if (pending.isEmpty()) run(pendingQueue, r);
+            else if (!readCached(pendingQueue, r)) dispatch(pendingQueue, r);
+        }
     }
 
-    /**
-     * Runs one request (on an I/O thread or the device thread). The request stops counting as in flight once its used
-     * entry is written; the interrupt follows after that, because raising it may wait for a vCPU
-     * that is itself waiting in a reset for the requests in flight.
-     */
+    /** A read served from the page cache at once; false when it would have to wait (or fail). */
+    private boolean readCached(int q, Request r) {
+        if (r.type() != T_IN) return false;
+        ChainWriter w;
+        long len;
+        try {
+            w = r.chain().writer();
+            len = w.remaining() - 1;
+            if (!inRange(r.sector(), len) || disk.readCached(r.sector() * SECTOR, w.slices(len)) != 0) return false;
+        } catch (RuntimeException e) {
+            return false;   // run() meets it again and answers it
+        }
+        finish(q, r, w, S_OK, len + 1, null);
+        return true;
+    }
+
+    /** Runs one request (on an I/O thread or the device thread). */
     private void run(int q, Request r) {
         long written = 1;
         int status;
         String failure = null;
+        ChainWriter w;
+        try {
+            w = r.chain().writer();
+        } catch (RuntimeException e) {
+            finish(q, r, null, S_IOERR, 1, "virtio-blk completion failed: " + e);
+            return;
+        }
+        try {
+            switch (r.type()) {
+                case T_IN -> {
+                    long len = w.remaining() - 1;
+                    status = inRange(r.sector(), len) ? ok(disk.read(r.sector() * SECTOR, w.slices(len))) : S_IOERR;
+                    if (status == S_OK) written = len + 1;
+                }
+                case T_OUT -> {
+                    ChainReader rd = r.chain().reader();
+                    rd.read(16);
+                    long len = rd.remaining();
+                    status = disk.readOnly() || !inRange(r.sector(), len) ? S_IOERR
+                            : ok(disk.write(r.sector() * SECTOR, rd.slices(len)));
+                }
+                case T_FLUSH -> status = ok(disk.flush());
+                case T_GET_ID -> {
+                    int n = (int) Math.min(ID_BYTES, w.remaining() - 1);
+                    w.write(ident, 0, n);
+                    written = n + 1;
+                    status = S_OK;
+                }
+                case T_DISCARD, T_WRITE_ZEROES -> status = ranges(r);
+                default -> status = S_UNSUPP;
+            }
+        } catch (VirtioException e) {
+            status = S_IOERR;
+            written = 1;
+        } catch (RuntimeException e) {
+            status = S_IOERR;
+            written = 1;
+            failure = "virtio-blk request failed: " + e;
+        }
+        finish(q, r, w, status, written, failure);
+    }
+
+    /**
+     * Writes the status byte and the used entry. The request stops counting as in flight once its
+     * used entry is written; the interrupt follows after that, because raising it may wait for a
+     * vCPU that is itself waiting in a reset for the requests in flight.
+     */
+    private void finish(int q, Request r, ChainWriter w, int status, long written, String failure) {
         boolean pushed = false;
         try {
-            ChainWriter w = r.chain().writer();
-            try {
-                switch (r.type()) {
-                    case T_IN -> {
-                        long len = w.remaining() - 1;
-                        status = inRange(r.sector(), len) ? ok(disk.read(r.sector() * SECTOR, w.slices(len))) : S_IOERR;
-                        if (status == S_OK) written = len + 1;
-                    }
-                    case T_OUT -> {
-                        ChainReader rd = r.chain().reader();
-                        rd.read(16);
-                        long len = rd.remaining();
-                        status = disk.readOnly() || !inRange(r.sector(), len) ? S_IOERR
-                                : ok(disk.write(r.sector() * SECTOR, rd.slices(len)));
-                    }
-                    case T_FLUSH -> status = ok(disk.flush());
-                    case T_GET_ID -> {
-                        int n = (int) Math.min(ID_BYTES, w.remaining() - 1);
-                        w.write(ident, 0, n);
-                        written = n + 1;
-                        status = S_OK;
-                    }
-                    case T_DISCARD, T_WRITE_ZEROES -> status = ranges(r);
-                    default -> status = S_UNSUPP;
-                }
-            } catch (VirtioException e) {
-                status = S_IOERR;
-                written = 1;
-            } catch (RuntimeException e) {
-                status = S_IOERR;
-                written = 1;
-                failure = "virtio-blk request failed: " + e;
+            if (w != null) {
+                MemorySegment st = w.lastByte();
+                st.set(ValueLayout.JAVA_BYTE, 0, (byte) status);
+                transport.queue(q).push(r.chain().head(), written);
+                pushed = true;
             }
-            MemorySegment st = w.lastByte();
-            st.set(ValueLayout.JAVA_BYTE, 0, (byte) status);
-            transport.queue(q).push(r.chain().head(), written);
-            pushed = true;
         } catch (RuntimeException e) {
             if (failure == null) failure = "virtio-blk completion failed: " + e;
         } finally {

@@ -183,6 +183,41 @@ class VirtioBlkTest {
         for (int i = 0; i < 32; i++) assertEquals((byte) (0x80 + i), file[4096 * i + 100], "block " + i);
     }
 
+    /**
+     * Reads queued in one notification: the device thread serves those in the page cache itself
+     * (readCached), the rest go to the I/O threads or the device thread's last-request path;
+     * every one gets its own sectors, and the one past the end alone fails.
+     */
+    @Test
+    void readsQueuedTogetherEachGetTheirOwnSectors() throws Exception {
+        start(1 << 20);   // 2048 sectors; every byte of sector s reads (byte) s
+        int n = 32, past = 10;
+        long[] data = new long[n];
+        int[] heads = new int[n];
+        for (int i = 0; i < n; i++) {
+            long sector = i == past ? 2047 : 7L * i + 1;   // 1024 bytes from sector 2047 run past the end
+            data[i] = d.dataTop + 64 + 16;                 // after the indirect table and the header
+            heads[i] = d.indirectChain(new byte[][] {header(T_IN, sector)}, 1024, 1);
+        }
+        h.notify(0);
+        Harness.awaitUsed(d, n);
+        for (int u = 0; u < n; u++) {
+            int[] e = d.usedElem(u);
+            int i = java.util.stream.IntStream.range(0, n).filter(k -> heads[k] == e[0]).findFirst().orElseThrow();
+            int status = h.mem.read(data[i] + 1024, 1)[0] & 0xFF;
+            if (i == past) {
+                assertEquals(S_IOERR, status, "the read past the end");
+                assertEquals(1, e[1]);
+                continue;
+            }
+            assertEquals(S_OK, status, "read " + i);
+            assertEquals(1025, e[1], "read " + i);
+            byte[] got = h.mem.read(data[i], 1024);
+            assertEquals((byte) (7 * i + 1), got[0], "read " + i + ", first sector");
+            assertEquals((byte) (7 * i + 2), got[1023], "read " + i + ", second sector");
+        }
+    }
+
     @Test
     void growingTheFileRaisesConfigChange() throws Exception {
         start(1 << 16);
