@@ -455,10 +455,15 @@ def linux_boot(cmd, limit_s):
     def read():
         for raw in p.stdout:
             line = raw.decode("latin-1").strip()
-            if line:
+            if line and state.get("dead") is None:
                 state["last"] = line
             if LINUX_MARK in line and state["mark"] is None and "echo" not in line:
                 state["mark"] = time.monotonic() - t0
+            # A VMM that stopped its guest (QEMU pauses on a KVM internal error and stays up) or
+            # a kernel that panicked will not reach init: end the run, keep the line that says why.
+            if state["mark"] is None and state.get("dead") is None and DEAD.search(line):
+                state["dead"] = state["last"] = line
+                stop(p)
     t = threading.Thread(target=read, daemon=True)
     t.start()
     try:
@@ -467,6 +472,9 @@ def linux_boot(cmd, limit_s):
         stop(p)
     t.join(5)
     return state["mark"], state["last"]
+
+
+DEAD = re.compile(r"KVM internal error|Kernel panic - not syncing")
 
 
 def m_linux(rounds, limit_s=3600):
