@@ -16,6 +16,7 @@ class KvmLayoutsTest {
         assertEquals(40, KvmLayouts.CPUID_ENTRY2.byteSize());
         assertEquals(16, KvmLayouts.MSR_ENTRY.byteSize());
         assertEquals(64, KvmLayouts.PIT_CONFIG.byteSize());
+        assertEquals(32, KvmLayouts.REINJECT_CONTROL.byteSize());   // struct kvm_reinject_control
         assertEquals(32, KvmLayouts.IRQFD.byteSize());
         assertEquals(64, KvmLayouts.IOEVENTFD.byteSize());
         assertEquals(32, KvmLayouts.MSI.byteSize());

@@ -54,6 +54,13 @@ public final class VirtioPci extends PciDevice implements AutoCloseable {
     private final FastIo fast;
     private final Virtqueue[] queues;
     private final EventFd[] kicks;
+    /**
+     * Polling after work: the property jhyve.virtio.poll.ns (for measurements) or else the
+     * device's {@link VirtioDevice#pollNanos}; which queues this round served; their avail index.
+     */
+    private final long pollOverride;
+    private final boolean[] polled;
+    private final int[] pollSeen;
     private final MsiVectors vectors;
     private final MsixTable msix;            // null with virtio_msix=false
     private final int msixCap, msiCap, pciCfgCap;
@@ -363,15 +370,6 @@ public final class VirtioPci extends PciDevice implements AutoCloseable {
             }
         }
     }
-
-    /**
-     * How long the device thread keeps watching the queues it just served before it sleeps again
-     * (the device's {@link VirtioDevice#pollNanos}; the property jhyve.virtio.poll.ns overrides it
-     * for every device, for measurements).
-     */
-    private final long pollOverride;
-    private final boolean[] polled;
-    private final int[] pollSeen;
 
     /**
      * Spins on the avail index of the queues served in this round until none has moved for
