@@ -6,6 +6,7 @@ import org.jhyve.config.Invocation;
 import org.jhyve.config.OptionException;
 import org.jhyve.devices.DeviceRegistry;
 import org.jhyve.machine.Machine;
+import org.jhyve.sys.SegmentAccess;
 import org.jhyve.sys.StartupTrace;
 import org.jhyve.vm.ExitStatus;
 import org.jhyve.vm.Vm;
@@ -73,6 +74,7 @@ public final class Jhyve {
 
     private static int runVm(Invocation.Run r, PrintStream err) {
         Machine machine;
+        SegmentAccess.warm();   // while jhyve-link-ahead still links the downcall
         try {
             NativeHostHooks hooks = new NativeHostHooks();
             machine = Machine.create(r.tree(), DeviceRegistry.standard(), hooks);
