@@ -13,35 +13,17 @@ ROUNDS (environment) sets the rounds, 11 by default. For the table, use bench/be
 """
 import os
 import statistics
-import subprocess
 import sys
-import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench  # noqa: E402  (its timed_boot)
 
 
 def run_once(tree, opts, name):
     guest = os.path.join(tree, "guests/build/testguest.elf")
     cmd = [os.path.join(tree, "bin/jhyve"), "-c", "1", "-m", "128M", "-s", "0,hostbridge", "-s", "1,lpc",
            "-l", "com1,stdio", "-o", f"jhyve.kernel={guest}", "-o", "jhyve.cmdline=poweroff", name]
-    t0 = time.monotonic()
-    p = subprocess.Popen(cmd, env=dict(os.environ, JHYVE_JAVA_OPTS=opts), stdin=subprocess.DEVNULL,
-                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    first = off = None
-    buf = b""
-    while True:
-        chunk = p.stdout.read1(4096)
-        if not chunk:
-            break
-        now = time.monotonic()
-        if first is None:
-            first = now
-        buf += chunk
-        if off is None and b"poweroff:" in buf:
-            off = now
-    _, _, usage = os.wait4(p.pid, 0)
-    end = time.monotonic()
-    if off is None:
-        raise RuntimeError(f"{tree} {opts!r}: the guest did not power off: {buf[-200:]!r}")
-    return ((first - t0) * 1e3, (end - off) * 1e3, (end - t0) * 1e3, (usage.ru_utime + usage.ru_stime) * 1e3)
+    return bench.timed_boot(cmd, env=dict(os.environ, JHYVE_JAVA_OPTS=opts))
 
 
 def main():
