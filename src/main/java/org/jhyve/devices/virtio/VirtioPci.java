@@ -379,7 +379,9 @@ public final class VirtioPci extends PciDevice implements AutoCloseable {
     private void pollAfterWork(long pollNs) {
         for (int q = 0; q < queues.length; q++) pollSeen[q] = polled[q] ? queues[q].availIdx() : -1;
         long deadline = System.nanoTime() + pollNs;
-        while (!closed && System.nanoTime() - deadline < 0) {
+        // A device that needs a reset stops polling: a guest moving avail indexes over garbage
+        // would otherwise keep this thread spinning on a device that serves nothing.
+        while (!closed && !needsReset.get() && System.nanoTime() - deadline < 0) {
             for (int q = 0; q < queues.length; q++) {
                 if (!polled[q]) continue;
                 int idx = queues[q].availIdx();

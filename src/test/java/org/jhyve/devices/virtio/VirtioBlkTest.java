@@ -218,6 +218,26 @@ class VirtioBlkTest {
         }
     }
 
+    /**
+     * After serving a request the device thread keeps polling the queue: a request the driver
+     * publishes then is served without a notification. The window is stretched to 3 s here so
+     * the test thread's own delay cannot outlast it; a device that did not poll never answers.
+     */
+    @Test
+    void aRequestPublishedWhileTheDevicePollsNeedsNoNotification() throws Exception {
+        System.setProperty("jhyve.virtio.poll.ns", "3000000000");
+        try {
+            start(1 << 20);
+        } finally {
+            System.clearProperty("jhyve.virtio.poll.ns");
+        }
+        assertEquals(S_OK, request(new byte[][] {header(T_IN, 1)}, 512, 1)[0]);
+        d.chain(new byte[][] {header(T_IN, 2)}, 512, 1);   // published, not notified
+        Harness.awaitUsed(d, ++nextUsed);
+        assertEquals(S_OK, lastStatus());
+        assertEquals(2, h.mem.read(d.dataTop - 16 - 512, 1)[0], "sector 2's pattern");
+    }
+
     @Test
     void growingTheFileRaisesConfigChange() throws Exception {
         start(1 << 16);
