@@ -13,6 +13,7 @@ ROUNDS (environment) sets the rounds, 11 by default. For the table, use bench/be
 """
 import os
 import statistics
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -33,10 +34,16 @@ def main():
     rounds = int(os.environ.get("ROUNDS", "11"))
     name = f"ab{os.getpid()}"
     results = {v: [] for v in variants}
-    for _ in range(rounds):
-        for v in variants:
-            tree, _, opts = v.partition(":")
-            results[v].append(run_once(tree, opts, name))
+    try:
+        for _ in range(rounds):
+            for v in variants:
+                tree, _, opts = v.partition(":")
+                results[v].append(run_once(tree, opts, name))
+    finally:
+        # as bhyve's, a VM stays registered after it ends until destroyed: leave none behind
+        tree = variants[0].partition(":")[0]
+        subprocess.run([os.path.join(tree, "bin/jhyvectl"), f"--vm={name}", "--destroy"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for v in variants:
         r = results[v]
         med = [statistics.median(x[i] for x in r) for i in range(4)]
