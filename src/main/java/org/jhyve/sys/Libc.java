@@ -3,11 +3,9 @@ package org.jhyve.sys;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -49,19 +47,6 @@ public final class Libc {
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
-    /**
-     * errno capture for the libc functions bound with it (FileIo, NetCalls), set up at their first
-     * use: its layout's VarHandle alone is milliseconds of every start otherwise.
-     */
-    private static final class Errno {
-        static final MemoryLayout CAPTURE = Linker.Option.captureStateLayout();
-        static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-        static final Linker.Option OPTION = Linker.Option.captureCallState("errno");
-
-        /** Per-thread scratch for the errno capture: allocated once per thread, never freed. */
-        static final ThreadLocal<MemorySegment> SLOT = ThreadLocal.withInitial(() -> Arena.global().allocate(CAPTURE));
-    }
-
     /** Seven longs in, one out: the shape of every system call made through {@link #syscall}. */
     private static final FunctionDescriptor SYSCALL7 = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG,
             JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
@@ -112,25 +97,10 @@ public final class Libc {
         return LINKER.downcallHandle(sym, fd, options);
     }
 
-    /** A libc function bound with errno capture (first argument: the capture segment). */
-    static MethodHandle errnoCall(String name, FunctionDescriptor fd) {
-        return bind(name, fd, Errno.OPTION);
-    }
-
-    /** This thread's errno capture segment, for calls bound with {@link #errnoCall}. */
-    static MemorySegment errnoSlot() { return Errno.SLOT.get(); }
-
-    private static int errno(MemorySegment slot) { return (int) Errno.ERRNO.get(slot, 0L); }
-
     private static RuntimeException rethrow(Throwable t) {
         if (t instanceof RuntimeException r) return r;
         if (t instanceof Error e) throw e;
         return new IllegalStateException(t);
-    }
-
-    static int check(String call, int rc, MemorySegment slot) {
-        if (rc < 0) throw new SysException(call, errno(slot));
-        return rc;
     }
 
     /** A raw system call: the result, or -errno. */

@@ -42,6 +42,11 @@ public final class NetCalls {
 
     private static int errno(MemorySegment slot) { return (int) ERRNO.get(slot, 0L); }
 
+    private static int check(String call, int rc, MemorySegment slot) {
+        if (rc < 0) throw new SysException(call, errno(slot));
+        return rc;
+    }
+
     private static RuntimeException rethrow(Throwable t) {
         if (t instanceof RuntimeException r) return r;
         if (t instanceof Error e) throw e;
@@ -53,7 +58,7 @@ public final class NetCalls {
         try {
             MemorySegment slot = SLOT.get();
             int fd = (int) SOCKET.invokeExact(slot, domain, type | SOCK_CLOEXEC, protocol);
-            return Libc.check("socket domain " + domain + " type " + type, fd, slot);
+            return check("socket domain " + domain + " type " + type, fd, slot);
         } catch (Throwable t) { throw rethrow(t); }
     }
 
@@ -73,7 +78,7 @@ public final class NetCalls {
     public static void setns(int fd, int nstype) {
         try {
             MemorySegment slot = SLOT.get();
-            Libc.check("setns fd " + fd, (int) SETNS.invokeExact(slot, fd, nstype), slot);
+            check("setns fd " + fd, (int) SETNS.invokeExact(slot, fd, nstype), slot);
         } catch (Throwable t) { throw rethrow(t); }
     }
 
