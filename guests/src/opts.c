@@ -4,7 +4,7 @@
 
 static const char *const keys[] = {
     "count", "port", "addr", "ms", "ip", "peer", "sector", "mib", "size", "index", "transport", "irq",
-    "nic", "warmup", "clac",
+    "nic", "warmup", "clac", "qd",
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 static const char *values[NKEYS];

@@ -265,7 +265,10 @@ static u64 blk_bench(u64 unused)
         bufs[i] = (u8)(i * 13);
     say("blk-bench: region=%lu MiB ms=%lu seq_bs=%u rand_bs=4096 qd_max=%d", region >> 20, ms, seq_bs, qd_max);
     static const int qds[2] = { 1, 32 };
+    u64 only_qd = opt_u64("qd", 0);
     for (int k = 0; k < 2; k++) {
+        if (only_qd && only_qd != (u64)qds[k])
+            continue;
         int qd = qds[k] < qd_max ? qds[k] : qd_max;
         bench_one("seq-write", true, false, qd, seq_bs, region, bufs, ms);
         bench_one("seq-read", false, false, qd, seq_bs, region, bufs, ms);

@@ -7,17 +7,19 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.util.List;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * Positional file I/O for block back ends: pread/pwrite straight between a file and guest
+ * Positional file I/O for block back ends: vectored reads and writes straight between a file and guest
  * memory (no copy through the Java heap), fdatasync, fallocate, lseek, the block-device ioctls
- * (size, sector sizes, discard, zero-out) and getrandom. Each call captures errno itself; the
- * I/O calls return -errno instead of throwing, because a failed guest request is reported to the
- * guest, not to the VMM.
+ * (size, sector sizes, discard, zero-out) and getrandom. The reads and writes are raw system
+ * calls (-errno in the result); the others capture errno themselves. The I/O calls return
+ * -errno instead of throwing, because a failed guest request is reported to the guest, not to
+ * the VMM.
  */
 public final class FileIo {
     private FileIo() { }
@@ -34,10 +36,6 @@ public final class FileIo {
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
     private static final ThreadLocal<MemorySegment> SLOT = ThreadLocal.withInitial(() -> Arena.global().allocate(CAPTURE));
 
-    private static final MethodHandle PREAD = Libc.bind("pread",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
-    private static final MethodHandle PWRITE = Libc.bind("pwrite",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
     private static final MethodHandle FDATASYNC = Libc.bind("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
     private static final MethodHandle FALLOCATE = Libc.bind("fallocate",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
@@ -56,52 +54,65 @@ public final class FileIo {
         return new IllegalStateException(t);
     }
 
-    /** pread(2) into buf; bytes read (0 at end of file) or -errno. EINTR is retried. */
-    public static long pread(int fd, MemorySegment buf, long offset) {
-        try {
-            MemorySegment slot = SLOT.get();
-            while (true) {
-                long n = (long) PREAD.invokeExact(slot, fd, buf, buf.byteSize(), offset);
-                if (n >= 0) return n;
-                int e = errno(slot);
-                if (e != Libc.EINTR) return -e;
-            }
-        } catch (Throwable t) { throw rethrow(t); }
-    }
-
     /** preadv2's RWF_NOWAIT (linux/fs.h): fail with EAGAIN rather than wait for the device. */
     public static final int RWF_NOWAIT = 8;
-    private static final long SYS_PREADV2 = 327;
-    /** One struct iovec per thread: preadv2 takes its buffer through one. */
-    private static final ThreadLocal<MemorySegment> IOVEC = ThreadLocal.withInitial(() -> Arena.global().allocate(16, 8));
+    private static final long SYS_PREADV2 = 327, SYS_PWRITEV2 = 328;
+    /** The most iovecs one preadv2/pwritev2 takes (IOV_MAX, limits.h). */
+    public static final int IOV_MAX = 1024;
+    /** Each thread's iovec array (16 KiB): vectored calls come from the few device and I/O threads. */
+    private static final ThreadLocal<MemorySegment> IOVECS = ThreadLocal.withInitial(() -> Arena.global().allocate(16L * IOV_MAX, 8));
 
     /**
-     * preadv2(2) into buf with flags; bytes read or -errno. EINTR is retried. Raw system call:
-     * -errno comes back in the result, so no errno capture. buf must be native memory.
+     * Moves bytes between the file at offset and bufs (in order, consecutive in the file) with
+     * preadv2/pwritev2 and flags, IOV_MAX buffers a call, until all are moved: one system call
+     * for a request of many guest buffers instead of one per buffer. Returns the bytes moved,
+     * which is short only when a read meets the end of the file (or RWF_NOWAIT data that is not
+     * cached), or -errno if a call fails (then what earlier calls moved is not to be relied on);
+     * a write that moves nothing is -EIO. EINTR is retried. Raw system calls (no errno capture); bufs must be native memory.
      */
-    public static long preadv2(int fd, MemorySegment buf, long offset, int flags) {
-        if (!buf.isNative()) throw new IllegalArgumentException("preadv2 into a heap segment");
-        MemorySegment iov = IOVEC.get();
-        iov.set(JAVA_LONG, 0, buf.address());
-        iov.set(JAVA_LONG, 8, buf.byteSize());
+    public static long transfer(boolean write, int fd, List<MemorySegment> bufs, long offset, int flags) {
+        MemorySegment iov = IOVECS.get();
+        int index = 0;          // first buffer not fully moved
+        long within = 0;        // bytes of it already moved
+        long done = 0;
         while (true) {
-            // x86-64: (fd, iov, iovcnt, pos_l, pos_h, flags); a 64-bit kernel takes the offset from pos_l
-            long n = Libc.syscall(SYS_PREADV2, fd, iov.address(), 1, offset, 0, flags);
-            if (n != -Libc.EINTR) return n;
-        }
-    }
-
-    /** pwrite(2) from buf; bytes written or -errno. EINTR is retried. */
-    public static long pwrite(int fd, MemorySegment buf, long offset) {
-        try {
-            MemorySegment slot = SLOT.get();
-            while (true) {
-                long n = (long) PWRITE.invokeExact(slot, fd, buf, buf.byteSize(), offset);
-                if (n >= 0) return n;
-                int e = errno(slot);
-                if (e != Libc.EINTR) return -e;
+            while (index < bufs.size() && bufs.get(index).byteSize() == within) {
+                index++;
+                within = 0;
             }
-        } catch (Throwable t) { throw rethrow(t); }
+            if (index == bufs.size()) return done;
+            int count = 0;
+            long asked = 0;
+            for (int i = index; i < bufs.size() && count < IOV_MAX; i++, count++) {
+                MemorySegment b = bufs.get(i);
+                if (!b.isNative()) throw new IllegalArgumentException("vectored I/O on a heap segment");
+                long skip = i == index ? within : 0;
+                iov.set(JAVA_LONG, 16L * count, b.address() + skip);
+                iov.set(JAVA_LONG, 16L * count + 8, b.byteSize() - skip);
+                asked += b.byteSize() - skip;
+            }
+            long n;
+            do {
+                // x86-64: (fd, iov, iovcnt, pos_l, pos_h, flags); a 64-bit kernel takes the offset from pos_l
+                n = Libc.syscall(write ? SYS_PWRITEV2 : SYS_PREADV2, fd, iov.address(), count, offset + done, 0, flags);
+            } while (n == -Libc.EINTR);
+            if (n < 0) return n;
+            if (n == 0) return write ? -EIO : done;
+            done += n;
+            long left = n;
+            while (left > 0) {
+                long rest = bufs.get(index).byteSize() - within;
+                if (left < rest) {
+                    within += left;
+                    left = 0;
+                } else {
+                    left -= rest;
+                    index++;
+                    within = 0;
+                }
+            }
+            if (n < asked && !write && (flags & RWF_NOWAIT) != 0) return done;   // partly cached: the caller waits
+        }
     }
 
     /** fdatasync(2): 0 or -errno. */

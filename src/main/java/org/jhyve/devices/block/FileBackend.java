@@ -130,7 +130,7 @@ public final class FileBackend implements BlockBackend {
             try (Arena a = Arena.ofConfined()) {
                 long n = total(buffers);
                 MemorySegment bounce = a.allocate((n + 511) & ~511L, BOUNCE_ALIGN);
-                int rc = readFully(offset, bounce);
+                int rc = readFully(offset, List.of(bounce));
                 if (rc < 0) return rc;
                 long at = 0;
                 for (MemorySegment b : buffers) {
@@ -140,48 +140,32 @@ public final class FileBackend implements BlockBackend {
                 return 0;
             }
         }
-        long at = offset;
-        for (MemorySegment b : buffers) {
-            int rc = readFully(at, b);
-            if (rc < 0) return rc;
-            at += b.byteSize();
-        }
-        return 0;
+        return readFully(offset, buffers);
     }
 
     /**
-     * preadv2 with RWF_NOWAIT per buffer: the page cache's data, or -EAGAIN at the first buffer
-     * that would wait, end short (a partial hit, the end of the file) or fail. Not with O_DIRECT
-     * (every read waits for the device); switched off for good when the kernel or file system
-     * refuses the flag.
+     * preadv2 with RWF_NOWAIT: the page cache's data, or -EAGAIN if any of it would wait, ends
+     * short (the end of the file) or fails. Not with O_DIRECT (every read waits for the device);
+     * switched off for good when the kernel or file system refuses the flag.
      */
     @Override
     public int readCached(long offset, List<MemorySegment> buffers) {
         if (direct || !nowaitReads) return -EAGAIN;
-        long at = offset;
-        for (MemorySegment b : buffers) {
-            long n = FileIo.preadv2(fd, b, at, FileIo.RWF_NOWAIT);
-            if (n == -Libc.ENOSYS || n == -FileIo.EOPNOTSUPP || n == -Libc.EINVAL) {
-                nowaitReads = false;
-                return -EAGAIN;
-            }
-            if (n != b.byteSize()) return -EAGAIN;
-            at += n;
+        long n = FileIo.transfer(false, fd, buffers, offset, FileIo.RWF_NOWAIT);
+        if (n == -Libc.ENOSYS || n == -FileIo.EOPNOTSUPP || n == -Libc.EINVAL) {
+            nowaitReads = false;
+            return -EAGAIN;
         }
-        return 0;
+        return n == total(buffers) ? 0 : -EAGAIN;
     }
 
-    /** Reads all of buf; what lies past the end of the file reads as zeros. */
-    private int readFully(long offset, MemorySegment buf) {
-        long done = 0;
-        while (done < buf.byteSize()) {
-            long n = FileIo.pread(fd, buf.asSlice(done), offset + done);
-            if (n < 0) return (int) n;
-            if (n == 0) {
-                buf.asSlice(done).fill((byte) 0);
-                return 0;
-            }
-            done += n;
+    /** Reads all of the buffers; what lies past the end of the file reads as zeros. */
+    private int readFully(long offset, List<MemorySegment> buffers) {
+        long n = FileIo.transfer(false, fd, buffers, offset, 0);
+        if (n < 0) return (int) n;
+        for (MemorySegment b : buffers) {
+            if (n < b.byteSize()) b.asSlice(n).fill((byte) 0);
+            n = Math.max(0, n - b.byteSize());
         }
         return 0;
     }
@@ -198,27 +182,15 @@ public final class FileBackend implements BlockBackend {
                     MemorySegment.copy(b, 0, bounce, at, b.byteSize());
                     at += b.byteSize();
                 }
-                return writeFully(offset, bounce);
+                return writeFully(offset, List.of(bounce));
             }
         }
-        long at = offset;
-        for (MemorySegment b : buffers) {
-            int rc = writeFully(at, b);
-            if (rc < 0) return rc;
-            at += b.byteSize();
-        }
-        return 0;
+        return writeFully(offset, buffers);
     }
 
-    private int writeFully(long offset, MemorySegment buf) {
-        long done = 0;
-        while (done < buf.byteSize()) {
-            long n = FileIo.pwrite(fd, buf.asSlice(done), offset + done);
-            if (n < 0) return (int) n;
-            if (n == 0) return -FileIo.EIO;
-            done += n;
-        }
-        return 0;
+    private int writeFully(long offset, List<MemorySegment> buffers) {
+        long n = FileIo.transfer(true, fd, buffers, offset, 0);
+        return n < 0 ? (int) n : 0;
     }
 
     @Override
@@ -262,7 +234,7 @@ public final class FileBackend implements BlockBackend {
             long done = 0;
             while (done < length) {
                 long n = Math.min(length - done, zeros.byteSize());
-                int rc = writeFully(offset + done, zeros.asSlice(0, n));
+                int rc = writeFully(offset + done, List.of(zeros.asSlice(0, n)));
                 if (rc < 0) return rc;
                 done += n;
             }

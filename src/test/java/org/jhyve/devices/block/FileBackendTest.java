@@ -13,7 +13,10 @@ import java.util.List;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** The page-cache-only read (preadv2 RWF_NOWAIT) that lets virtio-blk serve cached reads in place. */
+/**
+ * Vectored reads and writes (one preadv2/pwritev2 per IOV_MAX buffers) and the page-cache-only
+ * read (RWF_NOWAIT) that lets virtio-blk serve cached reads in place.
+ */
 class FileBackendTest {
     @TempDir Path dir;
 
@@ -49,6 +52,55 @@ class FileBackendTest {
             x.fill((byte) 0x55);
             assertEquals(0, b.read(3584, List.of(x)));
             assertEquals(0, x.get(JAVA_BYTE, 1000), "past the end reads as zeros");
+        }
+    }
+
+    /** More buffers than one system call takes, of uneven sizes (some empty), in both directions. */
+    @Test
+    void manyBuffersGoToConsecutiveBytesAndComeBack() throws Exception {
+        Path f = dir.resolve("disk.img");
+        Files.write(f, new byte[1 << 20]);
+        int count = 1500;   // > IOV_MAX (1024)
+        try (FileBackend b = open(f); Arena a = Arena.ofConfined()) {
+            List<MemorySegment> out = new java.util.ArrayList<>(), in = new java.util.ArrayList<>();
+            long total = 0;
+            for (int i = 0; i < count; i++) {
+                int size = i % 7 == 3 ? 0 : 1 + i % 300;
+                MemorySegment s = a.allocate(Math.max(size, 1)).asSlice(0, size);
+                for (int j = 0; j < size; j++) s.set(JAVA_BYTE, j, (byte) (total + j));
+                out.add(s);
+                in.add(a.allocate(Math.max(size, 1)).asSlice(0, size));
+                total += size;
+            }
+            assertEquals(0, b.write(4096, out));
+            byte[] file = Files.readAllBytes(f);
+            for (long k = 0; k < total; k++) assertEquals((byte) k, file[(int) (4096 + k)], "file byte " + (4096 + k));
+            assertEquals(0, file[(int) (4096 + total)], "nothing written past the buffers");
+            assertEquals(0, b.read(4096, in));
+            long at = 0;
+            for (MemorySegment s : in) {
+                for (int j = 0; j < s.byteSize(); j++) assertEquals((byte) (at + j), s.get(JAVA_BYTE, j), "read byte " + (at + j));
+                at += s.byteSize();
+            }
+        }
+    }
+
+    /** A read across the end of the file: the file's bytes, then zeros in the rest of that buffer and the next. */
+    @Test
+    void aReadAcrossTheEndZeroFillsEveryBufferPastIt() throws Exception {
+        Path f = dir.resolve("disk.img");
+        byte[] content = new byte[4096];
+        java.util.Arrays.fill(content, (byte) 0x11);
+        Files.write(f, content);
+        try (FileBackend b = open(f); Arena a = Arena.ofConfined()) {
+            MemorySegment x = a.allocate(1024), y = a.allocate(1024), z = a.allocate(1024);
+            for (MemorySegment s : List.of(x, y, z)) s.fill((byte) 0x55);
+            assertEquals(0, b.read(2560, List.of(x, y, z)));
+            assertEquals(0x11, x.get(JAVA_BYTE, 1023));
+            assertEquals(0x11, y.get(JAVA_BYTE, 511));
+            assertEquals(0, y.get(JAVA_BYTE, 512), "first byte past the end");
+            assertEquals(0, z.get(JAVA_BYTE, 0));
+            assertEquals(0, z.get(JAVA_BYTE, 1023));
         }
     }
 }
