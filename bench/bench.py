@@ -118,16 +118,48 @@ def stop(p):
                        stderr=subprocess.DEVNULL)
 
 
+# bin/jhyve's JVM options, for the JVM floor (keep in step with bin/jhyve).
+JHYVE_JVM_OPTS = ["--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xss512k", "-Xms8m",
+                  "-XX:+UseCompactObjectHeaders", "-XX:-UsePerfData"]
+
+
+def jvm_floor_cmd():
+    """bench/floor/JvmFloor.java (JDK 25 start, one FFM downcall linked and called, exit), compiled
+    and given an AOT cache trained on itself, run with bin/jhyve's JVM options."""
+    java_home = subprocess.run([os.path.join(ROOT, "bin/find-java25")], capture_output=True, text=True,
+                               check=True).stdout.strip()
+    out = os.path.join(ROOT, "target", "bench-floor")
+    classes, jar, aot = os.path.join(out, "classes"), os.path.join(out, "floor.jar"), os.path.join(out, "floor.aot")
+    os.makedirs(classes, exist_ok=True)
+    subprocess.run([os.path.join(java_home, "bin/javac"), "-d", classes, os.path.join(FLOOR_SRC, "JvmFloor.java")],
+                   check=True)
+    # a jar: the AOT cache refuses a class path with a non-empty directory
+    subprocess.run([os.path.join(java_home, "bin/jar"), "cf", jar, "-C", classes, "."], check=True)
+    java = [os.path.join(java_home, "bin/java")] + JHYVE_JVM_OPTS
+    if os.path.exists(aot):
+        os.remove(aot)
+    subprocess.run(java + ["-XX:AOTCacheOutput=" + aot, "-Xlog:aot=off", "-Xlog:cds=off", "-cp", jar, "JvmFloor"],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return java + ["-XX:AOTCache=" + aot, "-Xlog:aot=off", "-Xlog:cds=off", "-XX:+UnlockDiagnosticVMOptions",
+                   "-XX:-AOTReplayTraining", "-cp", jar, "JvmFloor"]
+
+
 def m_startup(rounds):
     out = {k: {"first": [], "off": [], "total": []} for k in VMMS}
+    floor_cmd, floor = jvm_floor_cmd(), []
     for _ in range(rounds):
         for name, cmd in VMMS.items():
             first, off, total, _ = timed_boot(cmd("poweroff"))
             out[name]["first"].append(first)
             out[name]["off"].append(off)
             out[name]["total"].append(total)
+        floor.append(timed_boot(floor_cmd)[2])
+    f = statistics.median(floor)
     return [
-        ("start-to-exit, trivial guest (ms)", "lower is better", out["jhyve"]["total"], out["qemu"]["total"]),
+        ("start-to-exit, trivial guest (ms)",
+         f"lower is better; JVM floor {f:.0f} ms (JDK 25 start, one FFM downcall linked, exit: no VM), "
+         f"jhyve/floor {statistics.median(out['jhyve']['total']) / f:.2f}",
+         out["jhyve"]["total"], out["qemu"]["total"]),
         ("start → first guest output (ms)", "lower is better", out["jhyve"]["first"], out["qemu"]["first"]),
         ("guest power-off → process exit (ms)", "lower is better", out["jhyve"]["off"], out["qemu"]["off"]),
     ]
@@ -168,6 +200,7 @@ def m_density(rounds, window=10.0, cap=12):
 
 
 FLOOR = os.path.join(ROOT, "bench/floor/build")
+FLOOR_SRC = os.path.join(ROOT, "bench/floor")
 
 
 def run_ms(cmd):

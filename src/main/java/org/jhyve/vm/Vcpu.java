@@ -141,7 +141,9 @@ public final class Vcpu {
         }
         started.countDown();
         try {
-            while (!stop) {
+            // An ended VM (S5, reset, a triple fault: usually this vCPU's own last exit) is not
+            // entered again: the main thread would only have to signal it back out.
+            while (!stop && !vm.ended()) {
                 int rc = kvm.run();
                 if (rc < 0) {
                     if (rc == -Libc.EINTR || rc == -Libc.EAGAIN) {
