@@ -34,8 +34,12 @@ public final class KernelLoader {
         throw new BootException(what + ": not a kernel: neither a Linux bzImage nor an ELF file");
     }
 
-    /** Reads and checks the kernel (and initrd) without placing anything: for refusals before a VM exists. */
-    public static void check(Request r) {
+    /**
+     * Reads and checks the kernel (and initrd) without placing anything: for refusals before a VM
+     * exists. Returns the kernel's bytes for {@link #load(GuestMemory, Request, byte[], List, long)},
+     * so the image is read once and what was checked is what is loaded.
+     */
+    public static byte[] check(Request r) {
         byte[] image = read(r.kernel(), "kernel");
         String what = r.kernel().toString();
         switch (kind(image, what)) {
@@ -48,10 +52,15 @@ public final class KernelLoader {
             }
         }
         if (r.initrd() != null && !Files.isReadable(r.initrd())) read(r.initrd(), "initrd");
+        return image;
     }
 
     public static BootState load(GuestMemory mem, Request r, List<MemoryMapEntry> map, long rsdp) {
-        byte[] image = read(r.kernel(), "kernel");
+        return load(mem, r, read(r.kernel(), "kernel"), map, rsdp);
+    }
+
+    /** Loads the kernel image {@link #check} returned (and reads the initrd). */
+    public static BootState load(GuestMemory mem, Request r, byte[] image, List<MemoryMapEntry> map, long rsdp) {
         byte[] initrd = r.initrd() == null ? null : read(r.initrd(), "initrd");
         String what = r.kernel().toString();
         return switch (kind(image, what)) {

@@ -93,13 +93,13 @@ public final class Jhyveload {
      * running, loading or stale VM is refused. Used by jhyveload and vmrun.
      */
     public static BootState load(VmHome home, long memorySize, KernelLoader.Request req) {
-        KernelLoader.check(req);
+        byte[] image = KernelLoader.check(req);
         boolean created = !home.exists();
         HomeOwner owner = home.acquire(PROG, true, false);
         try {
             BootState boot;
             try (GuestMemory mem = owner.createMemory(memorySize)) {
-                boot = KernelLoader.load(mem, req, Machine.provisionalMap(memorySize), Layout.ACPI);
+                boot = KernelLoader.load(mem, req, image, Machine.provisionalMap(memorySize), Layout.ACPI);
             }
             owner.writeBoot(boot);
             owner.close();

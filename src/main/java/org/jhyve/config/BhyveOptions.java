@@ -137,19 +137,33 @@ public final class BhyveOptions {
 
     /** pci_lpc_init's rules, in bhyve's bus/slot/function order: one LPC bridge, on bus 0. */
     private static void checkLpc(ConfigTree tree) {
+        // bhyve walks every pci.B.S.F; walking the nodes that exist finds the same ones (only
+        // plain decimal names count, as bhyve builds them with %d) without 2048 lookups at start
         boolean seen = false;
-        for (int bus = 0; bus <= SlotOption.MAX_BUS; bus++) {
-            if (!tree.hasNode("pci." + bus)) continue;
-            for (int slot = 0; slot <= SlotOption.MAX_SLOT; slot++) {
-                for (int func = 0; func <= SlotOption.MAX_FUNC; func++) {
-                    String device = "pci." + bus + "." + slot + "." + func + ".device";
-                    if (!tree.has(device) || !"lpc".equals(tree.get(device))) continue;
+        for (String bus : tree.children("pci")) {
+            if (!decimal(bus, SlotOption.MAX_BUS)) continue;
+            for (String slot : tree.children("pci." + bus)) {
+                if (!decimal(slot, SlotOption.MAX_SLOT)) continue;
+                for (String func : tree.children("pci." + bus + "." + slot)) {
+                    if (!decimal(func, SlotOption.MAX_FUNC)) continue;
+                    if (!"lpc".equals(tree.get("pci." + bus + "." + slot + "." + func + ".device"))) continue;
                     if (seen) throw new ConfigException("Only one LPC bridge is allowed.");
-                    if (bus != 0) throw new ConfigException("LPC bridge can be present only on bus 0.");
+                    if (!bus.equals("0")) throw new ConfigException("LPC bridge can be present only on bus 0.");
                     seen = true;
                 }
             }
         }
+    }
+
+    /** Whether s is a number 0..max written as %d writes it (no sign, no leading zeros). */
+    private static boolean decimal(String s, int max) {
+        if (s.isEmpty() || s.length() > 1 && s.charAt(0) == '0') return false;
+        int v = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9' || (v = v * 10 + (c - '0')) > max) return false;
+        }
+        return true;
     }
 
     /** bhyve's usage text (amd64) with progName in place of "bhyve". */

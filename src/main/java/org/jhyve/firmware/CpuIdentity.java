@@ -19,14 +19,32 @@ public record CpuIdentity(String manufacturer, String version, int signature, in
             "mca", "cmov", "pat", "pse36", "pn", "clflush", "", "dts", "acpi", "mmx", "fxsr", "sse", "sse2",
             "ss", "ht", "tm", "ia64", "pbe");
 
+    /** EDX_FLAGS by name: /proc/cpuinfo lists ~150 flags, and a list search for each is slow before the JIT. */
+    private static final Map<String, Integer> EDX_BITS = edxBits();
+
+    private static Map<String, Integer> edxBits() {
+        Map<String, Integer> m = new java.util.HashMap<>();
+        for (int bit = 0; bit < EDX_FLAGS.size(); bit++) {
+            if (!EDX_FLAGS.get(bit).isEmpty()) m.put(EDX_FLAGS.get(bit), bit);
+        }
+        return m;
+    }
+
     public CpuIdentity {
         if (manufacturer.isEmpty() || version.isEmpty()) {
             throw new IllegalArgumentException("CPU manufacturer and version strings must not be empty");
         }
     }
 
-    /** Reads the host's first CPU from /proc/cpuinfo (Linux's view of CPUID). */
-    public static CpuIdentity fromHost() {
+    /** The host's first CPU from /proc/cpuinfo (Linux's view of CPUID), read once per process. */
+    public static CpuIdentity fromHost() { return Host.CPU; }
+
+    /** Read at first use: the provisional memory map and the firmware tables both ask at start. */
+    private static final class Host {
+        static final CpuIdentity CPU = read();
+    }
+
+    private static CpuIdentity read() {
         Path path = Path.of("/proc/cpuinfo");
         try {
             return fromCpuinfo(Files.readString(path));
@@ -59,8 +77,8 @@ public record CpuIdentity(String manufacturer, String version, int signature, in
             int start = i;
             while (i < flags.length() && !Character.isWhitespace(flags.charAt(i))) i++;
             if (i == start) break;
-            int bit = EDX_FLAGS.indexOf(flags.substring(start, i));
-            if (bit >= 0) features |= 1 << bit;
+            Integer bit = EDX_BITS.get(flags.substring(start, i));
+            if (bit != null) features |= 1 << bit;
         }
         return new CpuIdentity(vendor.isEmpty() ? "Unknown" : vendor, brand.isEmpty() ? "Unknown" : brand,
                 signature(family, model, stepping), features);

@@ -126,8 +126,9 @@ public final class Machine implements AutoCloseable {
         MachineSpec spec = spec(config);
         VmHome home = homes.home(spec.name());
         KernelLoader.Request load = loadRequest(config);
+        byte[] image = null;
         if (load != null) {
-            KernelLoader.check(load);
+            image = KernelLoader.check(load);
         } else {
             HomeStatus st = home.status().orElseThrow(() -> new ConfigException("VM '" + spec.name()
                     + "' cannot be booted: no kernel was loaded (set jhyve.kernel, or use jhyveload) and boot ROMs are not"
@@ -150,7 +151,7 @@ public final class Machine implements AutoCloseable {
                 mem = owner.createMemory(spec.memorySize());
                 StartupTrace.mark("machine: memory created");
                 try {
-                    boot = KernelLoader.load(mem, load, provisionalMap(spec.memorySize()), Layout.ACPI);
+                    boot = KernelLoader.load(mem, load, image, provisionalMap(spec.memorySize()), Layout.ACPI);
                 } catch (RuntimeException e) {
                     mem.close();
                     throw e;

@@ -97,8 +97,11 @@ public final class KvmVcpu implements AutoCloseable {
         try (Arena a = Arena.ofConfined()) {
             long es = KvmLayouts.CPUID_ENTRY2.byteSize();
             MemorySegment buf = a.allocate(8 + entries.length * es, 8);
-            buf.set(JAVA_INT, 0, entries.length);
-            for (int i = 0; i < entries.length; i++) entries[i].write(buf.asSlice(8 + i * es, es));
+            int[] raw = new int[2 + entries.length * CpuidEntry.INTS];
+            raw[0] = entries.length;
+            for (int i = 0; i < entries.length; i++) entries[i].toInts(raw, 2 + i * CpuidEntry.INTS);
+            // the header (nent, padding) and the entries, in one bulk copy
+            MemorySegment.copy(raw, 0, buf, JAVA_INT, 0, raw.length);
             Libc.ioctl(fd, SET_CPUID2, buf, "KVM_SET_CPUID2 vcpu " + id + " (" + entries.length + " entries)");
         }
     }

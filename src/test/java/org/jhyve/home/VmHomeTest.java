@@ -75,6 +75,11 @@ class VmHomeTest {
     }
 
     @Test
+    void theOwnersPidIsThisProcesss() {
+        assertEquals(ProcessHandle.current().pid(), VmHome.selfPid());
+    }
+
+    @Test
     void namesAreChecked(@TempDir Path root) {
         VmHomes homes = new VmHomes(root, root);
         for (String bad : List.of("", "../x", ".hidden", "a/b", "a b", "x".repeat(32))) {

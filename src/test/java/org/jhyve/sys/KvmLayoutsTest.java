@@ -14,6 +14,7 @@ class KvmLayoutsTest {
         assertEquals(16, KvmLayouts.DTABLE.byteSize());
         assertEquals(312, KvmLayouts.SREGS.byteSize());
         assertEquals(40, KvmLayouts.CPUID_ENTRY2.byteSize());
+        assertEquals(40, CpuidEntry.INTS * 4, "CpuidEntry copies whole kvm_cpuid_entry2 structs as ints");
         assertEquals(16, KvmLayouts.MSR_ENTRY.byteSize());
         assertEquals(64, KvmLayouts.PIT_CONFIG.byteSize());
         assertEquals(32, KvmLayouts.REINJECT_CONTROL.byteSize());   // struct kvm_reinject_control
