@@ -377,6 +377,11 @@ int vq_add_indirect(struct virtq *q, volatile struct vring_desc *table, const st
 void vq_kick(struct virtq *q)
 {
     mb();                          /* ring stores before the notify (WB then UC, but be plain) */
+    /* VRING_USED_F_NO_NOTIFY: the device is serving the queue and looks again before it sleeps,
+       so the notification (a VM exit) is skipped, as Linux's virtqueue_kick_prepare does. The
+       flag is read after the avail index store (the mb above). */
+    if (q->used_hdr[0] & 1)
+        return;
     if (q->notify & 0x10000UL)
         outw((u16)q->notify, q->index);
     else

@@ -38,8 +38,12 @@ public final class VirtioBlk extends VirtioDevice {
     public static final int S_OK = 0, S_IOERR = 1, S_UNSUPP = 2;
     public static final int ID_BYTES = 20, CONFIG_SIZE = 60, SECTOR = 512;
     public static final int MAX_DISCARD_SECTORS = 0x3F_FFFF, MAX_RANGES = 16;
-    /** Contiguous requests are merged into one call up to this many bytes (bounds what one I/O thread holds). */
-    static final long MERGE_MAX_BYTES = 1 << 20;
+    /**
+     * Contiguous requests are merged into one call up to this many bytes. QEMU sets no byte
+     * limit (only IOV_MAX); in practice the ring (64 requests) bounds a merge. Measured at queue
+     * depth 32 with 128 KiB writes: 1 MiB → 16 MiB merges, +8-36 % MB/s in two A/B runs.
+     */
+    static final long MERGE_MAX_BYTES = 16 << 20;
 
     private final BlockBackend disk;
     private final byte[] ident;

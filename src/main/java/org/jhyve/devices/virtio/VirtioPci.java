@@ -351,7 +351,7 @@ public final class VirtioPci extends PciDevice implements AutoCloseable {
                     if (e.token() < 0) return;
                     int q = (int) e.token();
                     kicks[q].drain();
-                    process(q);
+                    pollSeen[q] = process(q);
                     flushIntx();
                     polled[q] = any = true;
                 }
@@ -377,7 +377,10 @@ public final class VirtioPci extends PciDevice implements AutoCloseable {
      * whose buffers wait for something else (a receive queue without frames) ends the poll too.
      */
     private void pollAfterWork(long pollNs) {
-        for (int q = 0; q < queues.length; q++) pollSeen[q] = polled[q] ? queues[q].availIdx() : -1;
+        // Notifications stay off while the thread polls: a driver's kick would only cost its vCPU
+        // an exit. pollSeen holds what process() last served up to, not the index now: a buffer
+        // added since then came without a notification once they were off, and must count as a move.
+        for (int q = 0; q < queues.length; q++) if (polled[q]) queues[q].disableNotifications();
         long deadline = System.nanoTime() + pollNs;
         // A device that needs a reset stops polling: a guest moving avail indexes over garbage
         // would otherwise keep this thread spinning on a device that serves nothing.
@@ -387,17 +390,40 @@ public final class VirtioPci extends PciDevice implements AutoCloseable {
                 int idx = queues[q].availIdx();
                 if (idx != pollSeen[q]) {
                     pollSeen[q] = idx;
-                    process(q);
+                    serve(q);
                     flushIntx();
                     deadline = System.nanoTime() + pollNs;
                 }
             }
             Thread.onSpinWait();
         }
+        for (int q = 0; q < queues.length; q++) {
+            if (!polled[q]) continue;
+            int idx = queues[q].enableNotifications();
+            if (idx >= 0 && idx != pollSeen[q]) {
+                process(q);
+                flushIntx();
+            }
+        }
         java.util.Arrays.fill(polled, false);
     }
 
-    private void process(int q) {
+    /**
+     * Serves queue q with the driver's notifications off ({@link Virtqueue#disableNotifications}).
+     * Buffers the driver added meanwhile came without a notification, so if the avail index
+     * moved the thread notifies itself: the queue is served again in the next round, after the
+     * other queues had theirs (a driver that keeps transmitting must not starve its receive
+     * queue). Returns the avail index served up to for certain (-1: the queue is not active).
+     */
+    private int process(int q) {
+        int seen = queues[q].disableNotifications();
+        serve(q);
+        int now = queues[q].enableNotifications();
+        if (now >= 0 && now != seen && !closed) kicks[q].signal();
+        return seen;
+    }
+
+    private void serve(int q) {
         synchronized (lock) {
             if (closed || needsReset.get() || (status & STATUS_DRIVER_OK) == 0 || !queues[q].active()) return;
             try {

@@ -21,7 +21,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
  */
 public final class Virtqueue {
     public static final int DESC_F_NEXT = 1, DESC_F_WRITE = 2, DESC_F_INDIRECT = 4;
-    public static final int AVAIL_F_NO_INTERRUPT = 1;
+    public static final int AVAIL_F_NO_INTERRUPT = 1, USED_F_NO_NOTIFY = 1;
     /** The most descriptors one indirect table may hold (QEMU and Linux stay far below). */
     public static final int MAX_INDIRECT = 1024;
     /** A chain's total length must fit the used ring's 32-bit length with room to spare. */
@@ -38,6 +38,8 @@ public final class Virtqueue {
     private boolean active;
     private MemorySegment desc, avail, used;
     private int lastAvail, usedIdx, signalledUsed;
+    /** The device is serving the queue and needs no notifications (see {@link #disableNotifications}). */
+    private boolean quiet;
 
     public Virtqueue(GuestMemory memory, int index, int maxSize) {
         if (maxSize < 1 || maxSize > 32768 || Integer.bitCount(maxSize) != 1) {
@@ -96,6 +98,7 @@ public final class Virtqueue {
         avail = ring("available ring", availAddr, 6 + 2L * size);
         used = ring("used ring", usedAddr, 6 + 8L * size);
         lastAvail = 0;
+        quiet = false;
         usedIdx = used.get(JAVA_SHORT_UNALIGNED, 2) & 0xFFFF;
         signalledUsed = usedIdx;
         active = true;
@@ -116,6 +119,36 @@ public final class Virtqueue {
         indirect = eventIdx = false;
         desc = avail = used = null;
         lastAvail = usedIdx = signalledUsed = 0;
+        quiet = false;
+    }
+
+    /**
+     * Tells the driver it need not notify: the device is serving the queue and will look at the
+     * avail index again before it sleeps (virtio 1.2 §2.7.10: VRING_USED_F_NO_NOTIFY, or with
+     * EVENT_IDX an avail_event left behind). Each notification is a VM exit for the driver's
+     * vCPU, so a driver that adds buffers while the device works saves them, as with QEMU,
+     * which does the same around its queue handlers. Returns the avail index (-1: inactive).
+     */
+    public synchronized int disableNotifications() {
+        if (!active) return -1;
+        quiet = true;
+        if (!eventIdx) used.set(JAVA_SHORT_UNALIGNED, 0, (short) USED_F_NO_NOTIFY);
+        return avail.get(JAVA_SHORT_UNALIGNED, 2) & 0xFFFF;
+    }
+
+    /**
+     * Asks for notifications again (avail_event at the next buffer, or the flag cleared), then
+     * reads the avail index after a full fence: buffers the driver added while notifications were
+     * off came without one, so a caller that sees the index moved must serve the queue again.
+     * Returns the avail index (-1: inactive).
+     */
+    public synchronized int enableNotifications() {
+        if (!active) return -1;
+        quiet = false;
+        if (eventIdx) used.set(JAVA_SHORT_UNALIGNED, 4 + 8L * size, (short) lastAvail);
+        else used.set(JAVA_SHORT_UNALIGNED, 0, (short) 0);
+        VarHandle.fullFence();   // the driver checks after its avail index store; we read after ours
+        return avail.get(JAVA_SHORT_UNALIGNED, 2) & 0xFFFF;
     }
 
     /** Whether the driver has made buffers available that were not taken yet. */
@@ -145,7 +178,7 @@ public final class Virtqueue {
         if (head >= size) throw new VirtioException("queue " + index + ": head descriptor " + head + " >= queue size " + size);
         Chain c = walk(head);
         lastAvail = (lastAvail + 1) & 0xFFFF;
-        if (eventIdx) {
+        if (eventIdx && !quiet) {
             used.set(JAVA_SHORT_UNALIGNED, 4 + 8L * size, (short) lastAvail);
         }
         return c;

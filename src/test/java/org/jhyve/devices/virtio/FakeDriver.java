@@ -84,6 +84,8 @@ final class FakeDriver {
 
     void setUsedEvent(int v) { mem.writeShort(avail + 4 + 2L * size, (short) v); }
 
+    int usedFlags() { return mem.read(used, 2)[0] & 0xFF | (mem.read(used, 2)[1] & 0xFF) << 8; }
+
     int availEvent() { return mem.read(used + 4 + 8L * size, 2)[0] & 0xFF | (mem.read(used + 4 + 8L * size, 2)[1] & 0xFF) << 8; }
 
     /**

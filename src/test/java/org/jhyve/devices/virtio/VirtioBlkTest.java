@@ -26,6 +26,7 @@ class VirtioBlkTest {
     private FakeDriver d;
     private Path disk;
     private int nextUsed;
+    private long features = -1L;   // what the fake driver accepts of the offer
 
     @AfterEach
     void close() { if (h != null) h.close(); }
@@ -42,7 +43,7 @@ class VirtioBlkTest {
         kv[3] = disk.toString();
         System.arraycopy(options, 0, kv, 4, options.length);
         h = new Harness(Harness.config(kv), VirtioBlk::create);
-        h.negotiate(-1L);
+        h.negotiate(features);
         h.enableMsix(2);
         h.common(0x10, 2, 0);
         d = FakeDriver.standard(h.mem, 64);
@@ -294,6 +295,52 @@ class VirtioBlkTest {
         Harness.awaitUsed(d, ++nextUsed);
         assertEquals(S_OK, lastStatus());
         assertEquals(2, h.mem.read(d.dataTop - 16 - 512, 1)[0], "sector 2's pattern");
+        // notifications are off while the device polls: avail_event (EVENT_IDX is negotiated
+        // here) stays behind, so a driver adding the next request (avail 2 -> 3) need not notify
+        int ev = d.availEvent();
+        assertFalse(((3 - ev - 1) & 0xFFFF) < 1, "avail_event " + ev + " asks for a notification while the device polls");
+    }
+
+    /**
+     * A driver that notifies only when the device asks (VRING_USED_F_NO_NOTIFY clear, or its
+     * avail_event crossed with EVENT_IDX), as Linux's does, one request at a time, fast enough
+     * to land in the device's polling window and at its edges: every request must be answered. A
+     * device that turned notifications off and then missed a buffer added meanwhile (it came
+     * without a notification) leaves this driver waiting; polling made that window real.
+     */
+    @Test
+    void aDriverThatNotifiesOnlyWhenAskedIsAlwaysServed() throws Exception {
+        for (boolean eventIdx : new boolean[] {false, true}) {
+            if (h != null) h.close();
+            features = eventIdx ? -1L : ~(1L << VirtioPci.F_EVENT_IDX);
+            start(1 << 20);
+            long hdr = d.buffer(header(T_IN, 1)), data = d.buffer(512, (byte) 0), status = d.buffer(1, (byte) 0xEE);
+            int n = 50_000, notified = 0;
+            for (int i = 0; i < n; i++) {
+                d.desc(0, hdr, 16, Virtqueue.DESC_F_NEXT, 1);
+                d.desc(1, data, 512, Virtqueue.DESC_F_WRITE | Virtqueue.DESC_F_NEXT, 2);
+                d.desc(2, status, 1, Virtqueue.DESC_F_WRITE, 0);
+                int old = d.availIdx;
+                d.publish(0);
+                java.lang.invoke.VarHandle.fullFence();   // the avail index store before reading the device's wish
+                boolean notify = eventIdx ? ((d.availIdx - d.availEvent() - 1) & 0xFFFF) < ((d.availIdx - old) & 0xFFFF)
+                        : (d.usedFlags() & Virtqueue.USED_F_NO_NOTIFY) == 0;
+                if (notify) {
+                    h.notify(0);
+                    notified++;
+                }
+                long end = System.nanoTime() + 5_000_000_000L;
+                while (d.usedIdx() != ((i + 1) & 0xFFFF)) {
+                    if (System.nanoTime() > end) {
+                        fail("request " + i + " (eventIdx=" + eventIdx + ") not served: used index " + d.usedIdx()
+                                + ", notified=" + notify);
+                    }
+                    Thread.onSpinWait();
+                }
+                assertEquals(S_OK, h.mem.read(status, 1)[0]);
+            }
+            assertTrue(notified < n, "the device turned notifications off at some point (eventIdx=" + eventIdx + ")");
+        }
     }
 
     @Test

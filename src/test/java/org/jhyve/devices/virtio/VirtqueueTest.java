@@ -256,6 +256,52 @@ class VirtqueueTest {
         assertTrue(q.needsInterrupt(), "used idx 2 passed used_event 1");
     }
 
+    /** Without EVENT_IDX: VRING_USED_F_NO_NOTIFY while the device serves; the index read after re-arming tells what came meanwhile. */
+    @Test
+    void noNotifyFlagWhileTheDeviceServes() {
+        drv.chain(new byte[][] {{1}});
+        assertEquals(1, q.disableNotifications(), "the avail index as it stands");
+        assertEquals(Virtqueue.USED_F_NO_NOTIFY, drv.usedFlags());
+        q.push(q.pop().head(), 0);
+        drv.chain(new byte[][] {{2}});   // added while quiet: the driver does not notify
+        assertEquals(2, q.enableNotifications(), "the index moved: the caller serves again");
+        assertEquals(0, drv.usedFlags(), "notifications wanted again");
+        assertNotNull(q.pop());
+    }
+
+    /** With EVENT_IDX: avail_event stays where it was while quiet (one notification at most), then points at the next buffer. */
+    @Test
+    void eventIdxLeavesAvailEventBehindWhileQuiet() {
+        q.setFeatures(false, true);
+        drv.chain(new byte[][] {{1}});
+        q.pop();
+        assertEquals(1, drv.availEvent());
+        q.disableNotifications();
+        assertEquals(0, drv.usedFlags(), "EVENT_IDX uses avail_event, not the flag");
+        drv.chain(new byte[][] {{2}});
+        drv.chain(new byte[][] {{3}});
+        q.pop();
+        q.pop();
+        assertEquals(1, drv.availEvent(), "not moved while the device serves");
+        assertEquals(3, q.enableNotifications());
+        assertEquals(3, drv.availEvent(), "notify when entry 3 is added");
+    }
+
+    @Test
+    void resetEndsQuiet() {
+        q.setFeatures(false, true);
+        q.disableNotifications();
+        q.reset();
+        assertEquals(-1, q.disableNotifications(), "an inactive queue");
+        assertEquals(-1, q.enableNotifications());
+        drv.configure(q);
+        q.setFeatures(false, true);
+        q.activate();
+        drv.chain(new byte[][] {{1}});
+        q.pop();
+        assertEquals(1, drv.availEvent(), "after a reset, pops publish avail_event again");
+    }
+
     @Test
     void indexWrapsAround() {
         for (int i = 0; i < 70000; i += 1) {
