@@ -22,10 +22,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * virtio-blk (virtio 1.2 §5.2) on a {@link BlockBackend}: IN, OUT, FLUSH (fdatasync), GET_ID
  * (ser, or bhyve's "BHYVE-XXXX-XXXX-XXXX" from MD5(path)), DISCARD and WRITE_ZEROES. Requests are
  * parsed on the device thread and run on a small pool of I/O threads, so several are in flight;
- * they complete in any order. Contiguous reads or writes of one notification become one vectored call. Reads whose data is in the host's page cache and the last request
- * of each notification are served by the device thread itself (no hand-off), which then polls
- * the queue for 32 µs before it sleeps (see {@link #pollNanos}). A request the back end fails gets IOERR; a read-only disk answers
- * writes with IOERR; a malformed request (no header, no status byte) is a protocol error.
+ * they complete in any order. Contiguous reads or writes of one notification become one
+ * vectored call. Reads whose data is in the host's page cache and the last request (or merged
+ * batch) of each notification are served by the device thread itself (no hand-off), which then
+ * polls the queue for 32 µs before it sleeps (see {@link #pollNanos}). A request the back end
+ * fails gets IOERR; a read-only disk answers writes with IOERR; a malformed request (no header,
+ * no status byte) is a protocol error.
  * Growth of the backing store is noticed once a second and raises a config-change interrupt.
  */
 public final class VirtioBlk extends VirtioDevice {
