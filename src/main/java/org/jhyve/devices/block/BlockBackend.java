@@ -34,6 +34,13 @@ public interface BlockBackend extends AutoCloseable {
 
     int EAGAIN = 11;
 
+    /**
+     * Whether concurrent writes would only queue for one lock here (buffered writes to a regular
+     * file: the file system takes the inode lock for each), so a front end gains nothing from
+     * running them on several threads and loses the contention.
+     */
+    default boolean writesSerialize() { return false; }
+
     /** Writes the buffers, in order, to consecutive bytes from offset. */
     int write(long offset, List<MemorySegment> buffers);
 

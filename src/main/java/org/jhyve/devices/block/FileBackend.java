@@ -109,6 +109,9 @@ public final class FileBackend implements BlockBackend {
 
     @Override public boolean canDiscard() { return discard; }
 
+    /** Buffered writes to a regular file: each takes the inode lock (O_DIRECT and devices can overlap). */
+    @Override public boolean writesSerialize() { return !direct && !device; }
+
     private boolean aligned(long offset, List<MemorySegment> buffers) {
         if (!direct) return true;
         if (offset % 512 != 0) return false;

@@ -179,20 +179,27 @@ public final class VirtioBlk extends VirtioDevice {
      * QEMU's virtio-blk does: fewer system calls and hand-offs for a sequential stream. The
      * batches go to the I/O threads, so reads from the device and writes (ext4 refuses NOWAIT
      * for buffered writes) stay parallel; the last batch of the notification is served here
-     * (at queue depth 1 that saves the hand-off too).
+     * (at queue depth 1 that saves the hand-off too), and so are all writes where the back end
+     * serialises them anyway ({@link BlockBackend#writesSerialize}).
      */
     @Override
     protected void afterNotify(int q) {
         List<Request> batch = new ArrayList<>();
+        // Buffered writes to one file take its inode lock one at a time (ext4, xfs): on several
+        // I/O threads they only contend for it (rand-write QD32 measured 60-81k IOPS that way,
+        // 124-146k served here in order). Reads, and writes that can overlap, keep the pool.
+        List<List<Request>> writes = disk.writesSerialize() ? new ArrayList<>() : null;
         Request r;
         while ((r = pending.poll()) != null) {
             if (readCached(pendingQueue, r)) continue;
             if (!batch.isEmpty() && !joins(batch, r)) {
-                dispatch(pendingQueue, batch);
+                if (writes != null && batch.getFirst().type() == T_OUT) writes.add(batch);
+                else dispatch(pendingQueue, batch);
                 batch = new ArrayList<>();
             }
             batch.add(r);
         }
+        if (writes != null) for (List<Request> w : writes) serve(pendingQueue, w);
         if (!batch.isEmpty()) serve(pendingQueue, batch);
     }
 

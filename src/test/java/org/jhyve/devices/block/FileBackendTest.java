@@ -103,4 +103,17 @@ class FileBackendTest {
             assertEquals(0, z.get(JAVA_BYTE, 1023));
         }
     }
+
+    /** Buffered writes to a file serialise on its inode lock; O_DIRECT ones may overlap. */
+    @Test
+    void onlyBufferedFileWritesSerialize() throws Exception {
+        Path f = dir.resolve("disk.img");
+        Files.write(f, new byte[4096]);
+        try (FileBackend buffered = open(f)) {
+            assertEquals(true, buffered.writesSerialize());
+        }
+        try (FileBackend direct = open(f, "nocache", "true")) {
+            assertEquals(false, direct.writesSerialize());
+        }
+    }
 }
