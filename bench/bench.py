@@ -118,9 +118,13 @@ def stop(p):
                        stderr=subprocess.DEVNULL)
 
 
-# bin/jhyve's JVM options, for the JVM floor (keep in step with bin/jhyve).
-JHYVE_JVM_OPTS = ["--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xss512k", "-Xms8m",
-                  "-XX:+UseCompactObjectHeaders", "-XX:-UsePerfData"]
+def jhyve_jvm_opts():
+    """bin/jhyve's JVM options (its exec line, up to the AOT cache's), so the floor runs as jhyve does."""
+    text = open(JHYVE).read()
+    m = re.search(r'^exec "\$java_home/bin/java" (.*?) \$aot', text, re.M)
+    if not m:
+        raise RuntimeError("bench: cannot find the JVM options on bin/jhyve's exec line")
+    return m.group(1).split()
 
 
 def jvm_floor_cmd():
@@ -135,7 +139,7 @@ def jvm_floor_cmd():
                    check=True)
     # a jar: the AOT cache refuses a class path with a non-empty directory
     subprocess.run([os.path.join(java_home, "bin/jar"), "cf", jar, "-C", classes, "."], check=True)
-    java = [os.path.join(java_home, "bin/java")] + JHYVE_JVM_OPTS
+    java = [os.path.join(java_home, "bin/java")] + jhyve_jvm_opts()
     if os.path.exists(aot):
         os.remove(aot)
     subprocess.run(java + ["-XX:AOTCacheOutput=" + aot, "-Xlog:aot=off", "-Xlog:cds=off", "-cp", jar, "JvmFloor"],
