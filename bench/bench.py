@@ -121,7 +121,7 @@ def stop(p):
 def jhyve_jvm_opts():
     """bin/jhyve's JVM options (its exec line, up to the AOT cache's), so the floor runs as jhyve does."""
     text = open(JHYVE).read()
-    m = re.search(r'^exec "\$java_home/bin/java" (.*?) \$aot', text, re.M)
+    m = re.search(r'^exec "\$java" (.*?) \$aot', text, re.M)
     if not m:
         raise RuntimeError("bench: cannot find the JVM options on bin/jhyve's exec line")
     return m.group(1).split()
@@ -129,7 +129,8 @@ def jhyve_jvm_opts():
 
 def jvm_floor_cmd():
     """bench/floor/JvmFloor.java (JDK 25 start, one FFM downcall linked and called, exit), compiled
-    and given an AOT cache trained on itself, run with bin/jhyve's JVM options."""
+    and given an AOT cache trained on itself, run with bin/jhyve's JVM options and on the runtime
+    bin/jhyve runs on (target/runtime, built by bin/aot-train, when there is one)."""
     java_home = subprocess.run([os.path.join(ROOT, "bin/find-java25")], capture_output=True, text=True,
                                check=True).stdout.strip()
     out = os.path.join(ROOT, "target", "bench-floor")
@@ -139,7 +140,8 @@ def jvm_floor_cmd():
                    check=True)
     # a jar: the AOT cache refuses a class path with a non-empty directory
     subprocess.run([os.path.join(java_home, "bin/jar"), "cf", jar, "-C", classes, "."], check=True)
-    java = [os.path.join(java_home, "bin/java")] + jhyve_jvm_opts()
+    runtime = os.path.join(ROOT, "target", "runtime", "bin", "java")
+    java = [runtime if os.access(runtime, os.X_OK) else os.path.join(java_home, "bin/java")] + jhyve_jvm_opts()
     if os.path.exists(aot):
         os.remove(aot)
     subprocess.run(java + ["-XX:AOTCacheOutput=" + aot, "-Xlog:aot=off", "-Xlog:cds=off", "-cp", jar, "JvmFloor"],

@@ -24,10 +24,8 @@ public final class Jhyve {
         StartupTrace.mark("main");
         LinkAhead.start();
         int status = run(args, System.out, System.err);
-        System.out.flush();
-        System.err.flush();
-        // Runtime.halt: device threads blocked in reads must not keep a finished VM alive.
-        Runtime.getRuntime().halt(status);
+        // No System.exit: device threads blocked in reads must not keep a finished VM alive.
+        ProcessExit.exit(status);
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {

@@ -42,7 +42,6 @@ final class NativeHostHooks implements HostHooks {
         } catch (RuntimeException e) {
             System.err.println("jhyve: while exiting: " + e.getMessage());
         }
-        System.out.flush();
-        Runtime.getRuntime().halt(status);
+        ProcessExit.exit(status);
     }
 }

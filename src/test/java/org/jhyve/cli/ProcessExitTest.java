@@ -1,0 +1,46 @@
+package org.jhyve.cli;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ProcessExitTest {
+    private static byte[] cmdline(String... args) {
+        return (String.join("\0", args) + "\0").getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void theJvmOptionsAreThoseBeforeTheClassPathOrMainClass() {
+        assertEquals(List.of("--enable-native-access=ALL-UNNAMED", "-Xss512k"),
+                ProcessExit.jvmOptions(cmdline("/jdk/bin/java", "--enable-native-access=ALL-UNNAMED", "-Xss512k",
+                        "-cp", "target/jhyve.jar", "org.jhyve.cli.Jhyve", "-c", "2", "vm1")));
+        assertEquals(List.of("-XX:+UseSerialGC"),
+                ProcessExit.jvmOptions(cmdline("java", "-XX:+UseSerialGC", "Main", "-Xlog:all")));
+        assertEquals(List.of(), ProcessExit.jvmOptions(cmdline("java", "-jar", "x.jar", "-XX:+Foo")));
+        assertEquals(List.of("-Dx=1"), ProcessExit.jvmOptions("java\0-Dx=1".getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void binJhyvesOwnOptionsLeaveTheJvmNothingToWriteAtExit() {
+        assertTrue(ProcessExit.quietAtExit(List.of("--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
+                "-Xss512k", "-Xms8m", "-XX:+UseCompactObjectHeaders", "-XX:-UsePerfData",
+                "-XX:AOTCache=/x/target/jhyve.aot", "-Xlog:aot=off", "-Xlog:cds=off", "-XX:+UnlockDiagnosticVMOptions",
+                "-XX:-AOTReplayTraining", "-Djhyve.startup.trace=true", "-XX:TieredStopAtLevel=1")));
+        assertTrue(ProcessExit.quietAtExit(List.of()));
+    }
+
+    @Test
+    void optionsThatWriteAtExitKeepTheJvmsOwnExit() {
+        for (String o : List.of("-XX:AOTCacheOutput=x.aot", "-XX:AOTMode=record", "-XX:DumpLoadedClassList=cl",
+                "-XX:ArchiveClassesAtExit=a.jsa", "-Xlog:class+load:file=x.log", "-Xlog:class+load",
+                "-XX:StartFlightRecording", "-agentpath:/x/libasyncProfiler.so=start", "-javaagent:a.jar",
+                "-XX:+PrintCompilation", "-Xshare:dump", "-verbose:gc")) {
+            assertFalse(ProcessExit.quietAtExit(List.of("-Xss512k", o)), o);
+        }
+    }
+}
