@@ -49,6 +49,9 @@ public final class Vm implements VmControl, AutoCloseable {
     private volatile Consumer<KvmVcpu> bspSetup = v -> {};
     private org.jhyve.bus.FastIo fastIo;
     private Thread pitSetup;
+    /** Registers guest RAM with KVM while the main thread goes on; {@link #awaitMemory} joins it. */
+    private Thread memorySetup;
+    private volatile RuntimeException memorySetupFailure;
 
     /** How the VM ended. */
     public record Outcome(ExitStatus status, String reason, Throwable cause) {}
@@ -93,16 +96,12 @@ public final class Vm implements VmControl, AutoCloseable {
             kvmVm.setGsiRouting(GsiRoute.platformDefaults());
             kvmVm.createPit2();
             pitSetup = Thread.ofPlatform().name("jhyve-pit-setup").daemon().start(this::dropMissedPitTicks);
-            kvmVm.setUserMemoryRegion(0, 0, 0, memory.lowSize(), memory.lowSegment());
-            if (memory.highSize() > 0) {
-                kvmVm.setUserMemoryRegion(1, 0, GuestMemory.HIGHMEM_BASE, memory.highSize(), memory.highSegment());
-            }
+            memorySetup = Thread.ofPlatform().name("jhyve-vm-setup").daemon().start(this::registerMemory);
             if (!spec.guestInCore()) memory.advise(Libc.MADV_DONTDUMP);
             if (spec.wired()) memory.lock();
             if (spec.syscallFix()) {
                 // KVM_MSR_EXIT_REASON_UNKNOWN | KVM_MSR_EXIT_REASON_FILTER: LSTAR writes come to us.
                 kvmVm.enableCap(Kvm.CAP_X86_USER_SPACE_MSR, 1L << 1 | 1L << 2);
-                kvmVm.setMsrFilterDenyDefaultAllow(new long[][] {{SyscallEntryFix.MSR_LSTAR, 1, KvmVm.MSR_FILTER_WRITE}});
                 syscallFix = new SyscallEntryFix(memory, spec.topology().cpus());
             } else {
                 kvmVm.enableCap(Kvm.CAP_X86_USER_SPACE_MSR, 1L << 1); // KVM_MSR_EXIT_REASON_UNKNOWN
@@ -164,8 +163,48 @@ public final class Vm implements VmControl, AutoCloseable {
         if (org.jhyve.sys.StartupTrace.on()) org.jhyve.sys.StartupTrace.mark("vcpu " + v.id() + ": registers set");
     }
 
+    /**
+     * KVM_SET_USER_MEMORY_REGION waits for an SRCU grace period (4-9 ms of every start here),
+     * time in which the main thread creates the vCPUs, devices and firmware tables: none of
+     * that needs the memory slots, only KVM_RUN does.
+     */
+    private void registerMemory() {
+        try {
+            kvmVm.setUserMemoryRegion(0, 0, 0, memory.lowSize(), memory.lowSegment());
+            if (memory.highSize() > 0) {
+                kvmVm.setUserMemoryRegion(1, 0, GuestMemory.HIGHMEM_BASE, memory.highSize(), memory.highSegment());
+            }
+            if (spec.syscallFix()) {
+                kvmVm.setMsrFilterDenyDefaultAllow(new long[][] {{SyscallEntryFix.MSR_LSTAR, 1, KvmVm.MSR_FILTER_WRITE}});
+            }
+        } catch (RuntimeException e) {
+            memorySetupFailure = e;
+        }
+    }
+
+    /** Waits until guest RAM is registered with KVM; throws what failed there. Before any KVM_RUN. */
+    public void awaitMemory() {
+        joinQuietly(memorySetup);
+        RuntimeException e = memorySetupFailure;
+        if (e != null) throw e;
+    }
+
+    private static void joinQuietly(Thread t) {
+        if (t == null) return;
+        boolean interrupted = false;
+        while (t.isAlive()) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+    }
+
     /** Starts the vCPUs and waits until the VM ends. */
     public Outcome run() {
+        awaitMemory();
         for (Vcpu v : vcpus) v.start();
         Outcome o;
         while (true) {
@@ -314,18 +353,9 @@ public final class Vm implements VmControl, AutoCloseable {
 
     @Override
     public void close() {
-        // The VM's descriptor must outlive the PIT's set-up: a closed number could be reused.
-        if (pitSetup != null) {
-            boolean interrupted = false;
-            while (pitSetup.isAlive()) {
-                try {
-                    pitSetup.join();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) Thread.currentThread().interrupt();
-        }
+        // The VM's descriptor must outlive its set-up threads: a closed number could be reused.
+        joinQuietly(pitSetup);
+        joinQuietly(memorySetup);
         for (Vcpu v : vcpus) {
             try { v.kvm().close(); } catch (RuntimeException ignored) { }
         }
