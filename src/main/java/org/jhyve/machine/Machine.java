@@ -178,7 +178,7 @@ public final class Machine implements AutoCloseable {
             KernelLoader.updateFirmware(vm.memory(), boot.entry(), memoryMap(fw.e820()), fw.rsdpAddress());
             BootEntry entry = boot.entry();
             vm.setBspSetup(v -> BootCpu.setup(v, entry));
-            vm.awaitMemory();   // a failure to register RAM is the creation's, with its message and status
+            vm.awaitKvmSetup();   // a failure to register RAM is the creation's, with its message and status
             StartupTrace.mark("machine: firmware written");
             return new Machine(config, vm, platform, owner);
         } catch (RuntimeException e) {

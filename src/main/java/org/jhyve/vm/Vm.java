@@ -49,9 +49,9 @@ public final class Vm implements VmControl, AutoCloseable {
     private volatile Consumer<KvmVcpu> bspSetup = v -> {};
     private org.jhyve.bus.FastIo fastIo;
     private Thread pitSetup;
-    /** Registers guest RAM with KVM while the main thread goes on; {@link #awaitMemory} joins it. */
-    private Thread memorySetup;
-    private volatile RuntimeException memorySetupFailure;
+    /** Registers guest RAM (and the MSR filter) with KVM while the main thread goes on; {@link #awaitKvmSetup} joins it. */
+    private Thread kvmSetup;
+    private volatile RuntimeException kvmSetupFailure;
 
     /** How the VM ended. */
     public record Outcome(ExitStatus status, String reason, Throwable cause) {}
@@ -96,7 +96,7 @@ public final class Vm implements VmControl, AutoCloseable {
             kvmVm.setGsiRouting(GsiRoute.platformDefaults());
             kvmVm.createPit2();
             pitSetup = Thread.ofPlatform().name("jhyve-pit-setup").daemon().start(this::dropMissedPitTicks);
-            memorySetup = Thread.ofPlatform().name("jhyve-vm-setup").daemon().start(this::registerMemory);
+            kvmSetup = Thread.ofPlatform().name("jhyve-vm-setup").daemon().start(this::finishKvmSetup);
             if (!spec.guestInCore()) memory.advise(Libc.MADV_DONTDUMP);
             if (spec.wired()) memory.lock();
             if (spec.syscallFix()) {
@@ -164,11 +164,12 @@ public final class Vm implements VmControl, AutoCloseable {
     }
 
     /**
-     * KVM_SET_USER_MEMORY_REGION waits for an SRCU grace period (4-9 ms of every start here),
-     * time in which the main thread creates the vCPUs, devices and firmware tables: none of
-     * that needs the memory slots, only KVM_RUN does.
+     * KVM_SET_USER_MEMORY_REGION and KVM_X86_SET_MSR_FILTER each wait for an SRCU grace period
+     * (4-9 and 10-14 ms of a start here), time in which the main thread creates the vCPUs,
+     * devices and firmware tables: none of that needs the memory slots or the filter, only
+     * KVM_RUN does.
      */
-    private void registerMemory() {
+    private void finishKvmSetup() {
         try {
             kvmVm.setUserMemoryRegion(0, 0, 0, memory.lowSize(), memory.lowSegment());
             if (memory.highSize() > 0) {
@@ -178,14 +179,14 @@ public final class Vm implements VmControl, AutoCloseable {
                 kvmVm.setMsrFilterDenyDefaultAllow(new long[][] {{SyscallEntryFix.MSR_LSTAR, 1, KvmVm.MSR_FILTER_WRITE}});
             }
         } catch (RuntimeException e) {
-            memorySetupFailure = e;
+            kvmSetupFailure = e;
         }
     }
 
-    /** Waits until guest RAM is registered with KVM; throws what failed there. Before any KVM_RUN. */
-    public void awaitMemory() {
-        joinQuietly(memorySetup);
-        RuntimeException e = memorySetupFailure;
+    /** Waits until guest RAM and the MSR filter are set in KVM; throws what failed there. Before any KVM_RUN. */
+    public void awaitKvmSetup() {
+        joinQuietly(kvmSetup);
+        RuntimeException e = kvmSetupFailure;
         if (e != null) throw e;
     }
 
@@ -204,7 +205,7 @@ public final class Vm implements VmControl, AutoCloseable {
 
     /** Starts the vCPUs and waits until the VM ends. */
     public Outcome run() {
-        awaitMemory();
+        awaitKvmSetup();
         for (Vcpu v : vcpus) v.start();
         Outcome o;
         while (true) {
@@ -355,7 +356,7 @@ public final class Vm implements VmControl, AutoCloseable {
     public void close() {
         // The VM's descriptor must outlive its set-up threads: a closed number could be reused.
         joinQuietly(pitSetup);
-        joinQuietly(memorySetup);
+        joinQuietly(kvmSetup);
         for (Vcpu v : vcpus) {
             try { v.kvm().close(); } catch (RuntimeException ignored) { }
         }
