@@ -54,7 +54,41 @@ final class PtyUartBackend implements UartBackend {
     public void close() {
         Thread r = reader;
         if (r != null) r.interrupt();
+        awaitReader();
         Libc.close(slaveFd);
         Libc.close(pty.masterFd());
+    }
+
+    /** FIONREAD: bytes waiting to be read at the slave side. */
+    private static final long FIONREAD = 0x541B;
+    /** Longest wait for a console client that is reading, and for one that has stopped. */
+    static final long DRAIN_MAX_NS = 500_000_000L, DRAIN_STALL_NS = 50_000_000L;
+
+    /**
+     * Closing the master hangs the slave up, and the kernel then drops what the console's client
+     * has not read yet: the guest's last lines (its "poweroff:") would be lost to a client that is
+     * a moment behind. So while the client keeps reading, this waits for it to catch up (at most
+     * DRAIN_MAX_NS); with nobody reading, the count stops moving and it gives up after
+     * DRAIN_STALL_NS. A zero count is checked twice: bytes just written may still be on their
+     * way through the kernel's flip buffer, which FIONREAD does not count.
+     */
+    private void awaitReader() {
+        MemorySegment count = Arena.ofAuto().allocate(ValueLayout.JAVA_INT);
+        long start = System.nanoTime(), lastMove = start;
+        int last = -1, zeros = 0;
+        while (System.nanoTime() - start < DRAIN_MAX_NS) {
+            if (Libc.ioctlRaw(slaveFd, FIONREAD, count.address()) < 0) return;
+            int n = count.get(ValueLayout.JAVA_INT, 0);
+            if (n == 0 && ++zeros == 2) return;
+            if (n != 0) zeros = 0;
+            long now = System.nanoTime();
+            if (n != last) {
+                last = n;
+                lastMove = now;
+            } else if (n != 0 && now - lastMove > DRAIN_STALL_NS) {
+                return;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);
+        }
     }
 }

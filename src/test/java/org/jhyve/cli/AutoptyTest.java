@@ -42,6 +42,15 @@ class AutoptyTest {
                 pty.write("through the pty\rquit\r".getBytes(StandardCharsets.US_ASCII));
                 while (!seen.toString().contains("echo: quit") && System.nanoTime() < deadline) seen.append((char) pty.read());
                 assertTrue(seen.toString().contains("echo: through the pty"), seen.toString());
+                // A client a moment behind still gets the guest's last line: jhyve's exit closes
+                // the master, which would drop what the slave side has not read yet.
+                Thread.sleep(15);
+                int c;
+                while (!seen.toString().matches("(?s).*poweroff: [^\n]*\n.*") && System.nanoTime() < deadline
+                        && (c = pty.read()) >= 0) {
+                    seen.append((char) c);
+                }
+                assertTrue(seen.toString().matches("(?s).*poweroff: method=[^\n]*\n.*"), "the last line was lost: " + seen);
             }
             assertTrue(p.waitFor(30, TimeUnit.SECONDS), "jhyve did not exit");
             assertEquals(1, p.exitValue(), "guest powers off after quit");
