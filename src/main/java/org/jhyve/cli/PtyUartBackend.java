@@ -14,6 +14,11 @@ import java.lang.foreign.ValueLayout;
  * disconnecting (screen, minicom, cu), and so reads never fail with EIO while nobody is there.
  */
 final class PtyUartBackend implements UartBackend {
+    /** FIONREAD: bytes waiting to be read at the slave side. */
+    private static final long FIONREAD = 0x541B;
+    /** Longest wait at close for a console client that is reading, and for one that has stopped. */
+    private static final long DRAIN_MAX_NS = 500_000_000L, DRAIN_STALL_NS = 50_000_000L;
+
     private final Terminal.Pty pty;
     private final int slaveFd;
     private final MemorySegment out = Arena.ofAuto().allocate(1);
@@ -58,11 +63,6 @@ final class PtyUartBackend implements UartBackend {
         Libc.close(slaveFd);
         Libc.close(pty.masterFd());
     }
-
-    /** FIONREAD: bytes waiting to be read at the slave side. */
-    private static final long FIONREAD = 0x541B;
-    /** Longest wait for a console client that is reading, and for one that has stopped. */
-    static final long DRAIN_MAX_NS = 500_000_000L, DRAIN_STALL_NS = 50_000_000L;
 
     /**
      * Closing the master hangs the slave up, and the kernel then drops what the console's client
