@@ -63,6 +63,10 @@ final class ProcessExit {
         List<String> options = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {   // args[0]: the java binary
             String a = args[i];
+            if (a.startsWith("@")) {   // an argument file: options we cannot see from here
+                options.add(a);
+                continue;
+            }
             if (!a.startsWith("-") || a.equals("-cp") || a.equals("-classpath") || a.equals("--class-path")
                     || a.equals("-jar") || a.equals("-m") || a.equals("--module")) break;
             options.add(a);

@@ -23,6 +23,7 @@ class ProcessExitTest {
                 ProcessExit.jvmOptions(cmdline("java", "-XX:+UseSerialGC", "Main", "-Xlog:all")));
         assertEquals(List.of(), ProcessExit.jvmOptions(cmdline("java", "-jar", "x.jar", "-XX:+Foo")));
         assertEquals(List.of("-Dx=1"), ProcessExit.jvmOptions("java\0-Dx=1".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(List.of("@opts", "-Xss512k"), ProcessExit.jvmOptions(cmdline("java", "@opts", "-Xss512k", "Main")));
     }
 
     @Test
@@ -39,7 +40,7 @@ class ProcessExitTest {
         for (String o : List.of("-XX:AOTCacheOutput=x.aot", "-XX:AOTMode=record", "-XX:DumpLoadedClassList=cl",
                 "-XX:ArchiveClassesAtExit=a.jsa", "-Xlog:class+load:file=x.log", "-Xlog:class+load",
                 "-XX:StartFlightRecording", "-agentpath:/x/libasyncProfiler.so=start", "-javaagent:a.jar",
-                "-XX:+PrintCompilation", "-Xshare:dump", "-verbose:gc")) {
+                "-XX:+PrintCompilation", "-Xshare:dump", "-verbose:gc", "@argfile")) {
             assertFalse(ProcessExit.quietAtExit(List.of("-Xss512k", o)), o);
         }
     }
