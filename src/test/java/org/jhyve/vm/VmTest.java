@@ -117,4 +117,21 @@ class VmTest {
         assertEquals(ExitStatus.HALT, o.status(), o.reason());
         assertArrayEquals(new byte[] {0}, lenientOut.toByteArray(), "rdmsr read 0 under -w");
     }
+    /**
+     * Guest RAM is registered with KVM on a helper thread; what KVM refuses there must still be
+     * the VM's failure, before any vCPU runs: here a host mapping that is not page aligned.
+     */
+    @Test
+    void ramThatKvmRefusesFailsTheVmBeforeItRuns() {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            long size = 16 << 20;
+            GuestMemory misaligned = GuestMemory.wrap(arena.allocate(size + 4096, 4096).asSlice(8, size));
+            try (Vm vm = new Vm(MachineSpec.simple("t", size, 1), misaligned)) {
+                RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, vm::awaitKvmSetup);
+                assertTrue(e.getMessage().contains("KVM_SET_USER_MEMORY_REGION"), e.getMessage());
+                RuntimeException again = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, vm::run);
+                assertTrue(again.getMessage().contains("KVM_SET_USER_MEMORY_REGION"), again.getMessage());
+            }
+        }
+    }
 }
