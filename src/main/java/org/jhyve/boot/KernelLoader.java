@@ -55,10 +55,6 @@ public final class KernelLoader {
         return image;
     }
 
-    public static BootState load(GuestMemory mem, Request r, List<MemoryMapEntry> map, long rsdp) {
-        return load(mem, r, read(r.kernel(), "kernel"), map, rsdp);
-    }
-
     /** Loads the kernel image {@link #check} returned (and reads the initrd). */
     public static BootState load(GuestMemory mem, Request r, byte[] image, List<MemoryMapEntry> map, long rsdp) {
         byte[] initrd = r.initrd() == null ? null : read(r.initrd(), "initrd");

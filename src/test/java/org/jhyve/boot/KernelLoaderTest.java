@@ -21,7 +21,8 @@ class KernelLoaderTest {
         Path initrd = dir.resolve("initrd.img");
         Files.write(initrd, new byte[5000]);
         GuestMemory mem = LinuxBootTest.memory(64 << 20);
-        BootState s = KernelLoader.load(mem, new KernelLoader.Request(bz, initrd, "quiet"), MAP, 0xF2400);
+        KernelLoader.Request req = new KernelLoader.Request(bz, initrd, "quiet");
+        BootState s = KernelLoader.load(mem, req, KernelLoader.check(req), MAP, 0xF2400);
         assertInstanceOf(BootEntry.Linux64.class, s.entry());
         assertEquals(5000, mem.readInt(0x7000 + 0x21c));
 
