@@ -25,9 +25,10 @@ final class ProcessExit {
     /** JVM options that leave nothing for the JVM to do at exit: bin/jhyve's own and plain tuning. */
     private static final Set<String> QUIET_OPTIONS = Set.of("-XX:+UseSerialGC", "-XX:+UseCompactObjectHeaders",
             "-XX:-UsePerfData", "-XX:+UnlockDiagnosticVMOptions", "-XX:-AOTReplayTraining", "-Xlog:aot=off",
-            "-Xlog:cds=off", "-Xint");
+            "-Xlog:cds=off", "-Xint", "-XX:ThreadPriorityPolicy=1", "-XX:-UseDynamicNumberOfCompilerThreads");
     private static final List<String> QUIET_PREFIXES = List.of("-D", "--enable-native-access=", "-Xss", "-Xms", "-Xmx",
-            "-XX:AOTCache=", "-XX:TieredStopAtLevel=", "-XX:CompileThresholdScaling=");
+            "-XX:AOTCache=", "-XX:TieredStopAtLevel=", "-XX:CompileThresholdScaling=", "-XX:CompilerThreadPriority=",
+            "-XX:JavaPriority");
     /** Environment variables the java launcher reads more JVM options from. */
     private static final List<String> OPTION_VARIABLES = List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS");
     private static final long SYS_EXIT_GROUP = 231;

@@ -40,7 +40,7 @@ public final class Libc {
     /** x86-64 system call numbers (asm/unistd_64.h). */
     static final long SYS_READ = 0, SYS_WRITE = 1, SYS_CLOSE = 3, SYS_MMAP = 9, SYS_MPROTECT = 10, SYS_MUNMAP = 11,
             SYS_RT_SIGACTION = 13, SYS_RT_SIGPROCMASK = 14, SYS_IOCTL = 16, SYS_PREAD64 = 17, SYS_PWRITE64 = 18, SYS_MADVISE = 28,
-            SYS_GETPID = 39, SYS_FTRUNCATE = 77, SYS_RT_SIGTIMEDWAIT = 128, SYS_MLOCK = 149, SYS_PRCTL = 157,
+            SYS_GETPID = 39, SYS_GETEUID = 107, SYS_GETPRIORITY = 140, SYS_SETPRIORITY = 141, SYS_FTRUNCATE = 77, SYS_RT_SIGTIMEDWAIT = 128, SYS_MLOCK = 149, SYS_PRCTL = 157,
             SYS_GETTID = 186, SYS_SCHED_SETAFFINITY = 203, SYS_TGKILL = 234, SYS_OPENAT = 257,
             SYS_EVENTFD2 = 290, SYS_MEMFD_CREATE = 319;
     static final int AT_FDCWD = -100;
@@ -220,6 +220,18 @@ public final class Libc {
     public static int gettid() { return (int) sys(SYS_GETTID, 0, 0, 0); }
 
     public static int getpid() { return (int) sys(SYS_GETPID, 0, 0, 0); }
+
+    public static int geteuid() { return (int) sys(SYS_GETEUID, 0, 0, 0); }
+
+    /** One thread's nice value (getpriority(PRIO_PROCESS, tid)); SysException when there is no such thread. */
+    public static int threadNice(int tid) {
+        return 20 - (int) must("getpriority of thread " + tid, sys(SYS_GETPRIORITY, 0, tid, 0));   // the kernel returns 20 - nice
+    }
+
+    /** Sets one thread's nice value (setpriority(PRIO_PROCESS, tid, nice)). */
+    public static void setThreadNice(int tid, int nice) {
+        must("setpriority of thread " + tid + " to " + nice, sys(SYS_SETPRIORITY, 0, tid, nice));
+    }
 
     /** Sends a signal to one thread of this process (by its kernel thread id). */
     public static void tgkill(int tid, int sig) {

@@ -3,7 +3,12 @@ package org.jhyve.cli;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -33,6 +38,18 @@ class ProcessExitTest {
                 "-XX:AOTCache=/x/target/jhyve.aot", "-Xlog:aot=off", "-Xlog:cds=off", "-XX:+UnlockDiagnosticVMOptions",
                 "-XX:-AOTReplayTraining", "-Djhyve.startup.trace=true", "-XX:TieredStopAtLevel=1")));
         assertTrue(ProcessExit.quietAtExit(List.of()));
+    }
+
+    /** Every JVM option bin/jhyve passes (root's JIT priority ones included) must be on the quiet list. */
+    @Test
+    void everyOptionInBinJhyveIsQuiet() throws Exception {
+        List<String> options = new ArrayList<>();
+        Matcher m = Pattern.compile("(?<![\\w$])(-X[^\\s\"]+|--enable-native-access=[^\\s\"]+)")
+                .matcher(Files.readString(Path.of("bin/jhyve")));
+        while (m.find()) options.add(m.group(1));
+        assertTrue(options.contains("-XX:CompilerThreadPriority=19"), options.toString());
+        assertTrue(options.contains("-XX:AOTCache=$here/../target/jhyve.aot"), options.toString());
+        for (String o : options) assertTrue(ProcessExit.quietAtExit(List.of(o)), o);
     }
 
     @Test
