@@ -152,7 +152,7 @@ def jvm_floor_cmd():
 
 def m_startup(rounds):
     out = {k: {"first": [], "off": [], "total": []} for k in VMMS}
-    floor_cmd, floor = jvm_floor_cmd(), []
+    floor_cmd, floor, hello = jvm_floor_cmd(), [], []
     for _ in range(rounds):
         for name, cmd in VMMS.items():
             first, off, total, _ = timed_boot(cmd("poweroff"))
@@ -160,11 +160,12 @@ def m_startup(rounds):
             out[name]["off"].append(off)
             out[name]["total"].append(total)
         floor.append(timed_boot(floor_cmd)[2])
-    f = statistics.median(floor)
+        hello.append(timed_boot(floor_cmd + ["hello"])[2])
+    f, h = statistics.median(floor), statistics.median(hello)
     return [
         ("start-to-exit, trivial guest (ms)",
          f"lower is better; JVM floor {f:.0f} ms (JDK 25 start, one FFM downcall linked, exit: no VM), "
-         f"jhyve/floor {statistics.median(out['jhyve']['total']) / f:.2f}",
+         f"JVM hello world {h:.0f} ms, jhyve/floor {statistics.median(out['jhyve']['total']) / f:.2f}",
          out["jhyve"]["total"], out["qemu"]["total"]),
         ("start → first guest output (ms)", "lower is better", out["jhyve"]["first"], out["qemu"]["first"]),
         ("guest power-off → process exit (ms)", "lower is better", out["jhyve"]["off"], out["qemu"]["off"]),
