@@ -110,11 +110,22 @@ final class JhyveProcess implements AutoCloseable {
 
     /** As {@link #start(String, List, Path)}, the JVM command run through prefix (e.g. ip netns exec NS). */
     static JhyveProcess start(List<String> prefix, String mainClass, List<String> args, Path vmmDir) {
+        return start(prefix, List.of(), mainClass, args, vmmDir);
+    }
+
+    /** jhyve with more JVM options (after the usual ones) and VM homes of its own. */
+    static JhyveProcess startWithJvmOptions(List<String> jvmOptions, List<String> args) {
+        return start(List.of(), jvmOptions, Jhyve.class.getName(), args, freshVmmDir());
+    }
+
+    private static JhyveProcess start(List<String> prefix, List<String> jvmOptions, String mainClass, List<String> args,
+                                      Path vmmDir) {
         List<String> cmd = new ArrayList<>(prefix);
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("--enable-native-access=ALL-UNNAMED");
         // bin/jhyve's JVM settings, plus C1 only: these runs are short and C2 would only add start-up time
         cmd.addAll(List.of("-XX:+UseSerialGC", "-Xss512k", "-XX:TieredStopAtLevel=1"));
+        cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-cp", mainClasses().toString(), mainClass));
         cmd.addAll(args);
         try {
@@ -193,6 +204,10 @@ final class JhyveProcess implements AutoCloseable {
     /** Waits until stderr has a line containing part. */
     void awaitStderrContaining(String part) {
         awaitLine(err, "stderr", l -> l.contains(part), "a stderr line containing '" + part + "'");
+    }
+
+    void awaitStderr(Predicate<String> match, String what) {
+        awaitLine(err, "stderr", match, what);
     }
 
     /** Waits (up to timeout, for slow guests such as a stock Linux) until a stdout line matches. */
