@@ -20,7 +20,7 @@ import java.nio.file.Path;
 final class JitPriority {
     private JitPriority() {}
 
-    /** How long after the first system call the compilers stay at nice 19. */
+    /** How long after the downcall is linked (LinkAhead) the compilers stay at nice 19. */
     static final long START_MS = 400;
     static final int START_NICE = 19;
 
@@ -35,16 +35,20 @@ final class JitPriority {
         int restored = 0;
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
             for (Path task : tasks) {
-                if (!isCompiler(Files.readString(task.resolve("comm")))) continue;
-                int tid = Integer.parseInt(task.getFileName().toString());
-                // Only bin/jhyve's value is undone: a compiler priority given in JHYVE_JAVA_OPTS stays.
-                if (Libc.threadNice(tid) == START_NICE) {
-                    Libc.setThreadNice(tid, 0);
-                    restored++;
+                try {
+                    if (!isCompiler(Files.readString(task.resolve("comm")))) continue;
+                    int tid = Integer.parseInt(task.getFileName().toString());
+                    // Only bin/jhyve's value is undone: a compiler priority given in JHYVE_JAVA_OPTS stays.
+                    if (Libc.threadNice(tid) == START_NICE) {
+                        Libc.setThreadNice(tid, 0);
+                        restored++;
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // a thread that ended during the scan: nothing to restore there
                 }
             }
         } catch (IOException | RuntimeException e) {
-            // A thread that ended meanwhile, or no /proc: the JIT keeps nice 19, which costs speed only.
+            // no /proc: the JIT keeps nice 19, which costs speed only
         }
         StartupTrace.mark("jit compilers at nice 0 again: " + restored);
     }

@@ -78,9 +78,14 @@ class JitPriorityTest {
         TreeMap<Integer, Integer> nice = new TreeMap<>();
         try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
             for (Path t : tasks.toList()) {
-                String comm = Files.readString(t.resolve("comm")).trim();
+                String comm, stat;
+                try {
+                    comm = Files.readString(t.resolve("comm")).trim();
+                    stat = Files.readString(t.resolve("stat"));
+                } catch (java.nio.file.NoSuchFileException e) {
+                    continue;   // a thread that ended during the scan
+                }
                 if (!comm.startsWith("C1 CompilerThre") && !comm.startsWith("C2 CompilerThre")) continue;
-                String stat = Files.readString(t.resolve("stat"));
                 String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
                 nice.put(Integer.parseInt(t.getFileName().toString()), Integer.parseInt(f[16]));   // field 19: nice
             }
