@@ -77,27 +77,25 @@ def timed_boot(cmd, env=None):
     return (first - t0) * 1000, (end - off) * 1000, (end - t0) * 1000, (usage.ru_utime + usage.ru_stime) * 1000
 
 
-def rss_kib(pid):
-    """Resident memory not backed by shared memory (guest RAM is a memfd in both VMMs)."""
+def proc_kib(path, *keys):
+    """The sum of the "Key:   N kB" lines named keys in a /proc file (status, smaps_rollup)."""
     fields = {}
-    with open(f"/proc/{pid}/status") as f:
+    with open(path) as f:
         for line in f:
             k, _, v = line.partition(":")
             fields[k] = v.strip()
-    kib = lambda k: int(fields.get(k, "0 kB").split()[0])
-    return kib("RssAnon") + kib("RssFile")
+    return sum(int(fields.get(k, "0 kB").split()[0]) for k in keys)
+
+
+def rss_kib(pid):
+    """Resident memory not backed by shared memory (guest RAM is a memfd in both VMMs)."""
+    return proc_kib(f"/proc/{pid}/status", "RssAnon", "RssFile")
 
 
 def pss_kib(pid):
     """Proportional set size not backed by shared memory: file pages that several processes map
     (the JVM's libjvm.so and AOT cache, QEMU's binary) count once in total, shared among them."""
-    fields = {}
-    with open(f"/proc/{pid}/smaps_rollup") as f:
-        for line in f:
-            k, _, v = line.partition(":")
-            fields[k] = v.strip()
-    kib = lambda k: int(fields.get(k, "0 kB").split()[0])
-    return kib("Pss_Anon") + kib("Pss_File")
+    return proc_kib(f"/proc/{pid}/smaps_rollup", "Pss_Anon", "Pss_File")
 
 
 def idle_guest(cmd, settle=1.5):
