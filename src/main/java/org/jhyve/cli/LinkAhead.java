@@ -8,8 +8,9 @@ import org.jhyve.sys.StartupTrace;
  * thread parses options and checks the configuration. The first link spins LambdaForms and the
  * downcall stub (the AOT cache keeps none of them) and is the largest single start-up cost; the
  * main thread's first system call then waits only for what is left of it (class initialisation
- * is the JVM's lock, so the two threads never link twice). The thread then stays to give the JIT
- * its priority back once the start is over (JitPriority).
+ * is the JVM's lock, so the two threads never link twice). The thread then works out how the
+ * process will end (ProcessExit.prepare) and stays to give the JIT its priority back once the
+ * start is over (JitPriority).
  */
 final class LinkAhead implements Runnable {
     private LinkAhead() {}
@@ -28,6 +29,7 @@ final class LinkAhead implements Runnable {
         } catch (Throwable e) {
             return;   // the main thread's own first call reports whatever is wrong with the native access
         }
+        ProcessExit.prepare();
         JitPriority.restoreAfterStart();
     }
 }
