@@ -223,7 +223,9 @@ public final class Vm implements VmControl, AutoCloseable {
                 break;
             }
         }
+        org.jhyve.sys.StartupTrace.mark("exit: outcome seen");
         stopVcpus();
+        org.jhyve.sys.StartupTrace.mark("exit: vcpus stopped");
         return o;
     }
 
@@ -270,6 +272,7 @@ public final class Vm implements VmControl, AutoCloseable {
 
     @Override
     public void requestExit(ExitStatus status, String reason) {
+        if (org.jhyve.sys.StartupTrace.on()) org.jhyve.sys.StartupTrace.mark("exit: requested (" + reason + ")");
         outcome.complete(new Outcome(status, reason, null));
     }
 
