@@ -326,10 +326,9 @@ def m_blk(rounds, mib=64):
 # ---- net: throughput through a tap, jhyve vs QEMU, virtio-net and e1000 ----
 NET_PEER_SRC = os.path.join(ROOT, "bench/net/udppeer.c")
 NET_PEER = os.path.join(ROOT, "bench/net/build/udppeer")
-# The host->guest flood's rate: above what either VMM receives here (QEMU took 145-177 kpps from
-# the old Python flood, which offered ~190), so the row measures the receiving VMM, while the
-# sender spends a bounded share of the 2 cores (an unpaced flood would take one of them whole).
-# Unpaced, this host's sender reaches ~290 kpps and takes a core; QEMU received 180-200 kpps at 250.
+# The host->guest flood's rate: above what either VMM receives here (QEMU 180-200 kpps), so the
+# row measures the receiving VMM, while the sender keeps to a bounded share of the 2 cores (unpaced
+# it reaches ~290 kpps and takes a core of its own).
 NET_FLOOD_PPS = int(os.environ.get("BENCH_NET_FLOOD_PPS", "250000"))
 
 
