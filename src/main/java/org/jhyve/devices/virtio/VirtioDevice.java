@@ -57,6 +57,14 @@ public abstract class VirtioDevice {
      */
     protected long pollNanos() { return 0; }
 
+    /**
+     * Whether the device turns the driver's notifications for queue q on and off itself
+     * ({@link Virtqueue#disableNotifications}); the device thread then leaves them as they are
+     * and does not poll q. For a queue the device only needs to hear about when it ran out of
+     * buffers: virtio-net's receive queue.
+     */
+    protected boolean managesNotifications(int q) { return false; }
+
     /** Milliseconds between {@link #tick} calls on the device thread; -1 for none. */
     protected int tickMillis() { return -1; }
 

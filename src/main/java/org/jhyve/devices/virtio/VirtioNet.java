@@ -11,7 +11,6 @@ import org.jhyve.vm.GuestMemory;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -244,6 +243,10 @@ public final class VirtioNet extends VirtioDevice {
         if (backend != null) backend.close();
     }
 
+    /** Receive notifications are wanted only while the device is out of buffers (see drain). */
+    @Override
+    protected boolean managesNotifications(int q) { return q == RXQ; }
+
     @Override
     protected void queueNotify(int q) {
         if (q == TXQ) {
@@ -380,14 +383,19 @@ public final class VirtioNet extends VirtioDevice {
                 if ((transport.status() & VirtioPci.STATUS_NEEDS_RESET) != 0) return false;
                 Virtqueue vq = transport.queue(RXQ);
                 if (!vq.active()) return false;
+                // While the device has buffers it needs no word of new ones: the driver's
+                // refills then cost its vCPU no exit and the device thread no wake-up.
+                vq.disableNotifications();
                 while (true) {
                     if (!gather(vq)) {
-                        // stalled first, then look again: a notification that came before the
-                        // flag was set (and so was skipped) had its buffers posted already
+                        // stalled first, then notifications on, then look again (enable fences):
+                        // a driver that posts later sees no NO_NOTIFY and notifies, and that
+                        // notification finds rxStalled set; what it posted before is seen here
                         rxStalled = true;
-                        VarHandle.fullFence();
+                        vq.enableNotifications();
                         if (!vq.hasAvailable()) return false;
                         rxStalled = false;
+                        vq.disableNotifications();
                         continue;
                     }
                     int r = receiveOne(vq);

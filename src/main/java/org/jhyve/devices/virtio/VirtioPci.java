@@ -351,6 +351,11 @@ public final class VirtioPci extends PciDevice implements AutoCloseable {
                     if (e.token() < 0) return;
                     int q = (int) e.token();
                     kicks[q].drain();
+                    if (device.managesNotifications(q)) {
+                        serve(q);
+                        flushIntx();
+                        continue;
+                    }
                     pollSeen[q] = process(q);
                     flushIntx();
                     polled[q] = any = true;

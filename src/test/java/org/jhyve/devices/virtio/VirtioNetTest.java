@@ -278,6 +278,44 @@ class VirtioNetTest {
         }
     }
 
+    /**
+     * While the device holds receive buffers the driver is told not to notify (NO_NOTIFY, or with
+     * EVENT_IDX an avail_event left behind); once it runs out it asks again, so a refill wakes it.
+     */
+    @Test
+    void receiveNotificationsAreWantedOnlyWhenTheDeviceRunsOut() {
+        for (boolean eventIdx : new boolean[] {false, true}) {
+            FakeBackend be = new FakeBackend(VnetHeader.MRG_LENGTH);
+            try (Net n = new Net(be, null)) {
+                long tso = 1L << F_GUEST_TSO4 | 1L << F_GUEST_TSO6;
+                long f = n.up(ALL & ~tso & ~(eventIdx ? 0 : 1L << F_EVENT_IDX));
+                assertEquals(eventIdx, (f & 1L << F_EVENT_IDX) != 0);
+                assertFalse(be.deliver(), "no buffers yet: the device stalls");
+                assertEquals(0, n.rx.usedFlags(), "stalled: notifications on");
+                for (int i = 0; i < 4; i++) n.rx.chain(new byte[0][], 2048);
+                assertTrue(be.deliver(withHeader(VnetHeader.NONE, 12, frame(100, 1))));
+                assertEquals(1, n.rx.usedIdx());
+                if (eventIdx) {
+                    assertEquals(0, n.rx.availEvent(), "avail_event stays where the stall left it");
+                    assertEquals(0, n.rx.usedFlags());
+                } else {
+                    assertEquals(Virtqueue.USED_F_NO_NOTIFY, n.rx.usedFlags(), "buffers held: no notifications");
+                }
+                // three more frames use the other three buffers; the fifth finds none
+                assertFalse(be.deliver(withHeader(VnetHeader.NONE, 12, frame(100, 2)), withHeader(VnetHeader.NONE, 12, frame(100, 3)),
+                        withHeader(VnetHeader.NONE, 12, frame(100, 4)), withHeader(VnetHeader.NONE, 12, frame(100, 5))));
+                assertEquals(4, n.rx.usedIdx());
+                assertEquals(0, n.rx.usedFlags(), "out of buffers: notifications on again");
+                if (eventIdx) assertEquals(4, n.rx.availEvent(), "the next buffer posted is to be notified");
+                // the refill's notification wakes the device thread, which takes the waiting frame
+                n.rx.chain(new byte[0][], 2048);
+                n.h.notify(RXQ);
+                Harness.awaitUsed(n.rx, 5);
+                assertArrayEquals(frame(100, 5), Arrays.copyOfRange(descBuffer(n.rx, 4, 112), 12, 112));
+            }
+        }
+    }
+
     @Test
     void legacyDriverGetsTenByteHeadersAndMayWriteTheMac() {
         FakeBackend be = new FakeBackend(VnetHeader.MRG_LENGTH);
