@@ -115,6 +115,12 @@ public final class GuestMemory implements AutoCloseable {
         return map.asSlice(off, len);
     }
 
+    /** The host view of [gpa, gpa+len), or null unless it is all RAM: one lookup where a caller checks first. */
+    public MemorySegment sliceIfRam(long gpa, long len) {
+        long off = offsetOf(gpa, len);
+        return off < 0 ? null : map.asSlice(off, len);
+    }
+
     public void write(long gpa, byte[] data) {
         MemorySegment.copy(data, 0, slice(gpa, data.length), ValueLayout.JAVA_BYTE, 0, data.length);
     }
