@@ -35,10 +35,9 @@ public final class NetCalls {
             FunctionDescriptor.of(JAVA_INT, ADDRESS), CAPTURE_ERRNO);
     private static final MethodHandle SETNS = Libc.bind("setns",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle READV = Libc.bind("readv",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle WRITEV = Libc.bind("writev",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), CAPTURE_ERRNO);
+    // per frame: the raw system call (Libc.syscall) returns -errno itself, with no errno capture
+    // and no thread-local slot per call, and needs no downcall stub of its own
+    private static final long SYS_READV = 19, SYS_WRITEV = 20;
 
     private static int errno(MemorySegment slot) { return (int) ERRNO.get(slot, 0L); }
 
@@ -84,20 +83,12 @@ public final class NetCalls {
 
     /** readv(2) over count iovecs at iov; bytes read, or -errno. */
     public static long readv(int fd, MemorySegment iov, int count) {
-        try {
-            MemorySegment slot = SLOT.get();
-            long n = (long) READV.invokeExact(slot, fd, iov, count);
-            return n < 0 ? -errno(slot) : n;
-        } catch (Throwable t) { throw rethrow(t); }
+        return Libc.syscall(SYS_READV, fd, iov.address(), count, 0, 0, 0);
     }
 
     /** writev(2) over count iovecs at iov; bytes written, or -errno. */
     public static long writev(int fd, MemorySegment iov, int count) {
-        try {
-            MemorySegment slot = SLOT.get();
-            long n = (long) WRITEV.invokeExact(slot, fd, iov, count);
-            return n < 0 ? -errno(slot) : n;
-        } catch (Throwable t) { throw rethrow(t); }
+        return Libc.syscall(SYS_WRITEV, fd, iov.address(), count, 0, 0, 0);
     }
 
     /** Fills iovec number index of iov with seg's address and length. */
