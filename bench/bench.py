@@ -20,6 +20,7 @@ import re
 import shutil
 import signal
 import statistics
+import struct
 import subprocess
 import sys
 import threading
@@ -355,32 +356,59 @@ def net_setup():
     run("ip", "link", "set", NET_TAP, "up")   # QEMU with script=no does not bring it up
 
 
-def net_vmm_cmd(vmm, nic, mode):
+def net_vmm_cmd(vmm, nic, mode, pin=False):
     if vmm == "jhyve":
         dev = ["-s", f"3,{nic},{NET_TAP},mac={NET_MAC}"]
         c = jhyve_cmd(mode)
         return c[:-1] + dev + c[-1:]
     model = {"virtio-net": "virtio-net-pci", "e1000": "e1000-82545em"}[nic]
-    return ["qemu-system-x86_64", "-accel", "kvm", "-M", "microvm,acpi=on,pcie=on", "-smp", "1", "-m", "128M",
+    names = ["-name", "bench,debug-threads=on"] if pin else []   # "CPU 0/KVM", for pin_vcpu
+    return ["qemu-system-x86_64", *names, "-accel", "kvm", "-M", "microvm,acpi=on,pcie=on", "-smp", "1", "-m", "128M",
             "-nographic", "-nodefaults", "-no-reboot", "-serial", "stdio", "-kernel", GUEST, "-append", mode,
             "-netdev", f"tap,id=n0,ifname={NET_TAP},script=no,downscript=no,vhost=off",
             "-device", f"{model},netdev=n0,mac={NET_MAC}"]
 
 
-def net_run(vmm, nic, ms, size, warm):
+# The pinned rows' placement: the vCPU alone on one core, everything else (the VMM's other
+# threads, the host peer, a floor program) on the other.
+PIN_VCPU, PIN_REST = 0, 1
+
+
+def in_ns(cmd, pin=False):
+    return ["ip", "netns", "exec", NET_NS] + (["taskset", "-c", str(PIN_REST)] if pin else []) + cmd
+
+
+def pin_vcpu(pid, stop):
+    """Moves the VMM's vCPU thread ("vcpu 0" in jhyve, "CPU 0/KVM" in QEMU) to PIN_VCPU once it exists."""
+    while not stop.is_set():
+        try:
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                    if f.read().strip() in ("vcpu 0", "CPU 0/KVM"):
+                        os.sched_setaffinity(int(tid), {PIN_VCPU})
+                        return
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+        time.sleep(0.01)
+
+
+def net_run(vmm, nic, ms, size, warm, pin=False):
     """One guest run of net-bench after warm ms of unmeasured traffic each way: (guest->host pps
-    delivered to the host socket, host->guest pps received by the guest)."""
-    peer = subprocess.Popen(["ip", "netns", "exec", NET_NS, net_peer()], text=True,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    delivered to the host socket, host->guest pps received by the guest). pin: the vCPU on
+    PIN_VCPU, the VMM's other threads and the host peer on PIN_REST."""
+    peer = subprocess.Popen(in_ns([net_peer()], pin), text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     ask = lambda cmd: (peer.stdin.write(cmd + "\n"), peer.stdin.flush(), int(peer.stdout.readline()))[2]
     try:
         if peer.stdout.readline().strip() != "ready":
             raise RuntimeError("net: the host peer did not start")
         mode = f"net-bench nic={nic} ip=10.0.0.2 peer=10.0.0.1 ms={ms} size={size} warmup={warm}"
-        cmd = ["ip", "netns", "exec", NET_NS] + net_vmm_cmd(vmm, nic, mode)
+        cmd = in_ns(net_vmm_cmd(vmm, nic, mode, pin), pin)
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         timer = threading.Timer(60 + 3 * ms / 1000, p.kill)
         timer.start()
+        pinned = threading.Event()
+        if pin:   # ip netns exec and taskset exec the VMM: p.pid is its pid
+            threading.Thread(target=pin_vcpu, args=(p.pid, pinned), daemon=True).start()
         lines, before, tx_us, tx_pps, warm_tx, rx_pps = [], 0, None, None, 0, None
         try:
             for line in p.stdout:
@@ -405,6 +433,7 @@ def net_run(vmm, nic, ms, size, warm):
             p.wait()
         finally:
             timer.cancel()
+            pinned.set()
         if tx_us is None or rx_pps is None:
             raise RuntimeError(f"net: {vmm} {nic}: no net-bench figures:\n" + "\n".join(lines[-15:]))
         if os.environ.get("BENCH_NET_VERBOSE"):
@@ -437,6 +466,112 @@ def m_net(rounds, ms=2000, size=1472, warm=1000):
                          f"higher is better; the host offers {NET_FLOOD_PPS / 1000:g} kpps",
                          res[("jhyve", n)][1], res[("qemu", n)][1]))
         return rows
+    finally:
+        subprocess.run(["ip", "netns", "del", NET_NS])
+
+
+# ---- netpin: virtio-net with the placement fixed, next to one core's floor ----
+NET_FLOOR_SRC = os.path.join(ROOT, "bench/net/tapfloor.c")
+NET_FLOOR = os.path.join(ROOT, "bench/net/build/tapfloor")
+
+
+def net_floors():
+    """{"C": cmd, "FFM": cmd}: bench/net/tapfloor.c, and bench/net/TapFloor.java run as bin/jhyve
+    runs (its JVM options, its runtime); each takes TAP SECONDS FRAMEFILE."""
+    if not os.path.exists(NET_FLOOR) or os.path.getmtime(NET_FLOOR) < os.path.getmtime(NET_FLOOR_SRC):
+        os.makedirs(os.path.dirname(NET_FLOOR), exist_ok=True)
+        subprocess.run(["cc", "-O2", "-Wall", "-o", NET_FLOOR, NET_FLOOR_SRC], check=True)
+    java_home = subprocess.run([os.path.join(ROOT, "bin/find-java25")], capture_output=True, text=True,
+                               check=True).stdout.strip()
+    classes = os.path.join(ROOT, "target", "bench-floor", "net-classes")
+    os.makedirs(classes, exist_ok=True)
+    subprocess.run([os.path.join(java_home, "bin/javac"), "-d", classes, os.path.join(ROOT, "bench/net/TapFloor.java")],
+                   check=True)
+    runtime = os.path.join(ROOT, "target", "runtime", "bin", "java")
+    java = [runtime if os.access(runtime, os.X_OK) else os.path.join(java_home, "bin/java")] + jhyve_jvm_opts()
+    return {"C": [NET_FLOOR], "FFM": java + ["-cp", classes, "TapFloor"]}
+
+
+def net_frame():
+    """The frame a floor sends: the guest's (MAC NET_MAC, 10.0.0.2:5001 -> 10.0.0.1:9, 1472 bytes
+    of payload) to br0, behind a zero virtio_net_hdr; written to bench/net/build/frame.bin."""
+    br = subprocess.run(in_ns(["cat", "/sys/class/net/br0/address"]), capture_output=True, text=True,
+                        check=True).stdout.strip()
+    payload = bytes(i & 0xFF for i in range(1472))
+    udp = struct.pack("!HHHH", 5001, 9, 8 + len(payload), 0) + payload
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0x4000, 64, 17, 0, bytes([10, 0, 0, 2]),
+                     bytes([10, 0, 0, 1]))
+    csum = sum(struct.unpack("!10H", ip))
+    csum = (csum & 0xFFFF) + (csum >> 16)
+    csum = (csum & 0xFFFF) + (csum >> 16)
+    ip = ip[:10] + struct.pack("!H", ~csum & 0xFFFF) + ip[12:]
+    path = os.path.join(os.path.dirname(NET_FLOOR), "frame.bin")
+    with open(path, "wb") as f:
+        f.write(bytes(12) + bytes.fromhex(br.replace(":", "")) + bytes.fromhex(NET_MAC.replace(":", ""))
+                + b"\x08\x00" + ip + udp)
+    return path
+
+
+def net_floor_run(cmd, frame, secs=2.0):
+    """One floor run on PIN_REST beside the host peer: frames per second that reached the peer's socket."""
+    peer = subprocess.Popen(in_ns([net_peer()], True), text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    ask = lambda c: (peer.stdin.write(c + "\n"), peer.stdin.flush(), int(peer.stdout.readline()))[2]
+    try:
+        if peer.stdout.readline().strip() != "ready":
+            raise RuntimeError("netpin: the host peer did not start")
+        p = subprocess.Popen(in_ns(cmd + [NET_TAP, str(secs), frame], True), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, text=True)
+        timer = threading.Timer(60, p.kill)
+        timer.start()
+        try:
+            before, result = None, None
+            for line in p.stdout:
+                if line.strip() == "counting":
+                    before = ask("count")
+                elif line.startswith("frames="):
+                    result = {k: float(v) for k, v in (kv.split("=") for kv in line.split())}
+            p.wait()
+        finally:
+            timer.cancel()
+        if result is None or before is None or p.returncode != 0:
+            raise RuntimeError(f"netpin: floor {cmd[0]} failed (status {p.returncode})")
+        time.sleep(0.05)   # frames still in flight reach the socket
+        return (ask("count") - before) / (result["us"] / 1e6)
+    finally:
+        peer.kill()
+        peer.wait()
+
+
+def m_netpin(rounds, ms=2000, size=1472, warm=1000):
+    """virtio-net as in the net rows, but pinned: the vCPU alone on one core, the VMM's other
+    threads and the host peer on the other, so that the scheduler's placement (which decides much
+    of the unpinned rows' spread) is out of the figure. Beside guest->host, one core's floor with
+    no guest at all: the same tap writes from C and from JDK 25's FFM. Receive has no such floor:
+    a reader that sleeps whenever the tap is empty is woken once per frame or two, and measures
+    the scheduler (here a C poll/readv loop read fewer frames than QEMU, whose longer work per
+    wake-up lets frames gather)."""
+    if not {PIN_VCPU, PIN_REST} <= os.sched_getaffinity(0):
+        raise RuntimeError(f"netpin needs cpus {PIN_VCPU} and {PIN_REST}")
+    net_setup()
+    try:
+        floors, frame = net_floors(), net_frame()
+        res = {v: ([], []) for v in VMMS}
+        fl = {f: [] for f in floors}
+        for _ in range(max(1, rounds // 3)):
+            for v in VMMS:
+                tx, rx = net_run(v, "virtio-net", ms, size, warm, pin=True)
+                res[v][0].append(tx / 1000)
+                res[v][1].append(rx / 1000)
+            for f, cmd in floors.items():
+                fl[f].append(net_floor_run(cmd, frame) / 1000)
+        c, ffm = statistics.median(fl["C"]), statistics.median(fl["FFM"])
+        where = "vCPU alone on one core; the VMM's other threads and the host peer on the other"
+        return [(f"net virtio-net guest→host, pinned: {where} (kpps)",
+                 f"higher is better; one core's floor, no guest (a writev loop on the tap): C {c:.0f} kpps, "
+                 f"JDK 25 FFM {ffm:.0f} kpps (FFM/C {ffm / c:.2f}), jhyve/FFM floor "
+                 f"{statistics.median(res['jhyve'][0]) / ffm:.2f}", res["jhyve"][0], res["qemu"][0]),
+                (f"net virtio-net host→guest, pinned: {where} (kpps)",
+                 f"higher is better; the host offers {NET_FLOOD_PPS / 1000:g} kpps", res["jhyve"][1], res["qemu"][1])]
     finally:
         subprocess.run(["ip", "netns", "del", NET_NS])
 
@@ -548,7 +683,7 @@ def m_linux(rounds, limit_s=3600):
 
 
 METRICS = {"startup": m_startup, "exits": m_exits, "memory": m_memory, "density": m_density, "blk": m_blk,
-           "net": m_net}
+           "net": m_net, "netpin": m_netpin}
 # Opt-in: named on the command line only (minutes per boot here).
 OPT_IN = {"linux": m_linux}
 
