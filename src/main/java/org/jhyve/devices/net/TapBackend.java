@@ -14,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -23,13 +25,17 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * one is created when the process may (CAP_NET_ADMIN) and then disappears when jhyve exits. The
  * interface is brought up on open, like FreeBSD's net.link.tap.up_on_open. The descriptor is
  * non-blocking: one receive thread ("net NAME") waits in epoll for the tap and for a wake-up
- * eventfd (resume / close); sends come straight from the device threads.
+ * eventfd (resume / close), and while frames stream in fast it waits a little before it sleeps
+ * on the tap again ({@link RxCoalescing}); sends come straight from the device threads.
  */
 public final class TapBackend implements NetBackend {
     /** Looked up per message, not at class load: the first lookup loads the logging back end. */
     private static System.Logger log() { return System.getLogger("org.jhyve.devices.net"); }
     private static final long TAP_TOKEN = 1, WAKE_TOKEN = 2;
-    private static final int MAX_IOV = 64;
+    private static final int MAX_IOV = 64, PR_SET_TIMERSLACK = 29;
+    /** Receive coalescing ({@link RxCoalescing}); the properties are for measurements, 0 ns turns it off. */
+    private static final long COALESCE_RATE = Long.getLong("jhyve.net.coalesce.rate", RxCoalescing.DEFAULT_RATE),
+            COALESCE_NS = Long.getLong("jhyve.net.coalesce.ns", RxCoalescing.DEFAULT_DELAY_NS);
     private static final ThreadLocal<MemorySegment> IOV =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate((long) NetCalls.IOVEC_SIZE * MAX_IOV, 8));
 
@@ -42,6 +48,8 @@ public final class TapBackend implements NetBackend {
     private final Set<Integer> loggedErrors = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     private Thread rxThread;
+    /** Frames read from the tap (by the receive thread, or by a device thread draining after a stall). */
+    private final AtomicLong framesIn = new AtomicLong();
 
     private TapBackend(String name, int fd, int vnetLength, boolean created) {
         this.name = name;
@@ -161,6 +169,7 @@ public final class TapBackend implements NetBackend {
     public int receive(MemorySegment[] parts, int count) {
         if (closed) return 0;
         long n = vectored(parts, count, false);
+        if (n > 0) framesIn.incrementAndGet();
         if (n >= 0) return (int) n;
         if (n != -Libc.EAGAIN && n != -Libc.EINTR) logOnce((int) -n, "receive on " + name + " failed: " + Libc.strerror((int) -n));
         return 0;
@@ -192,12 +201,22 @@ public final class TapBackend implements NetBackend {
     public synchronized void start(RxHandler handler) {
         if (rxThread != null) throw new IllegalStateException(name + ": receive thread already started");
         if (closed) throw new IllegalStateException(name + " is closed");
-        rxThread = Thread.ofPlatform().name("net " + name).daemon().unstarted(() -> rxLoop(handler));
+        RxCoalescing coalescing = new RxCoalescing(COALESCE_RATE, COALESCE_NS, System.nanoTime(), framesIn.get());
+        rxThread = Thread.ofPlatform().name("net " + name).daemon().unstarted(() -> rxLoop(handler, coalescing));
         rxThread.start();
     }
 
-    private void rxLoop(RxHandler handler) {
+    /** Frames read from the tap so far. */
+    public long framesIn() { return framesIn.get(); }
+
+    private void rxLoop(RxHandler handler, RxCoalescing coalescing) {
         boolean armed = true;
+        try {
+            // the coalescing wait is short: its timer should fire when asked, not up to 50 us later
+            Libc.prctl(PR_SET_TIMERSLACK, 1000);
+        } catch (SysException e) {
+            log().log(System.Logger.Level.DEBUG, name + ": timer slack left as it was: " + e.getMessage());
+        }
         try (Arena a = Arena.ofConfined()) {
             MemorySegment counter = a.allocate(JAVA_LONG);
             while (!closed) {
@@ -218,6 +237,8 @@ public final class TapBackend implements NetBackend {
                     epoll.modify(fd, dry ? Epoll.EPOLLIN : 0, TAP_TOKEN);
                     armed = dry;
                 }
+                long wait = coalescing.afterDrain(System.nanoTime(), framesIn.get(), dry);
+                if (wait > 0) LockSupport.parkNanos(wait);   // close() at worst waits this long for the thread
             }
         } catch (SysException e) {
             if (!closed) log().log(System.Logger.Level.ERROR, name + ": receive thread stopped: " + e.getMessage());
