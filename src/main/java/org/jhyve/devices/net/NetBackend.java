@@ -59,6 +59,34 @@ public interface NetBackend extends AutoCloseable {
     }
 
     /**
+     * Frames sent together where the back end can: one system call for many (a tap with io_uring).
+     * The memory of every frame added must stay as it is until {@link #finish} returns, so a front
+     * end gives its buffers back to the guest only after that. Used by one thread at a time.
+     */
+    interface TxBatch {
+        /** Adds a frame gathered from the first count parts (vnet header first when there is one). */
+        void add(MemorySegment[] parts, int count);
+
+        /** Sends what was added and not sent yet; returns how many frames added since the last finish the host took. */
+        int finish();
+    }
+
+    /** This back end's batch; the default sends each frame as it is added. */
+    default TxBatch txBatch() {
+        return new TxBatch() {
+            private int sent;
+
+            @Override public void add(MemorySegment[] parts, int count) { if (send(parts, count)) sent++; }
+
+            @Override public int finish() {
+                int n = sent;
+                sent = 0;
+                return n;
+            }
+        };
+    }
+
+    /**
      * Reads the next waiting frame scattered over parts; returns its length, or 0 when none is
      * waiting. A frame longer than the parts together is truncated: give at least MAX_FRAME.
      */

@@ -55,8 +55,14 @@ public final class VirtioNet extends VirtioDevice {
     private final NetBackend backend;
     private final int backendHdr;
 
-    /** Transmit state: device thread only. */
-    private final MemorySegment txHeader, txHeaderSlice, txGuestHeader;   // tap's header, its view, guest's copy
+    /**
+     * Transmit state: device thread only. The tap's header for each frame of a batch (they are
+     * all read when the batch is sent), the guest's header gathered when it is split, the heads
+     * of the chains in the batch.
+     */
+    private final MemorySegment[] txHeaders = new MemorySegment[TX_BATCH];
+    private final MemorySegment txGuestHeader;
+    private final int[] txHeads = new int[TX_BATCH];
     private MemorySegment[] txParts = new MemorySegment[8];
 
     /** Receive state, on the back end's thread; stop() takes the same lock. */
@@ -91,9 +97,9 @@ public final class VirtioNet extends VirtioDevice {
         this.mtu = mtu != null ? mtu : DEFAULT_MTU;
         this.backendHdr = backend == null ? 0 : backend.vnetHeaderLength();
         Arena arena = Arena.ofAuto();
-        this.txHeader = arena.allocate(VnetHeader.MAX_LENGTH, 8);
+        MemorySegment headers = arena.allocate(16L * TX_BATCH, 8);
+        for (int i = 0; i < TX_BATCH; i++) txHeaders[i] = headers.asSlice(16L * i, backendHdr);
         this.rxHeader = arena.allocate(VnetHeader.MAX_LENGTH, 8);
-        this.txHeaderSlice = txHeader.asSlice(0, backendHdr);
         this.rxHeaderSlice = rxHeader.asSlice(0, backendHdr);
         this.txGuestHeader = arena.allocate(VnetHeader.MAX_LENGTH, 8);
         this.rxGuestHeader = arena.allocate(VnetHeader.MAX_LENGTH, 8);
@@ -275,25 +281,33 @@ public final class VirtioNet extends VirtioDevice {
         Virtqueue vq = transport.queue(TXQ);
         TxMode mode = new TxMode(negotiatedHeaderLength(), has(F_CSUM) && backendHdr != 0, has(F_HOST_TSO4),
                 has(F_HOST_TSO6));
-        int done = 0;
+        NetBackend.TxBatch batch = backend != null ? backend.txBatch() : null;
+        int done = 0, queued = 0;
         Chain c;
         try {
             while (done < TX_BATCH && (c = vq.pop()) != null) {
-                sendChain(c, mode);
-                vq.push(c.head(), 0);
-                done++;
+                txHeads[done++] = c.head();
+                if (sendChain(c, mode, batch, done - 1)) queued++;
             }
         } finally {
+            // the batch reads guest memory until finish() returns: the chains go back after it
+            if (batch != null) {
+                int sent = batch.finish();
+                txFrames.addAndGet(sent);
+                txDropped.addAndGet(queued - sent);
+            }
+            for (int i = 0; i < done; i++) vq.push(txHeads[i], 0);
             if (done > 0) transport.interruptIfNeeded(TXQ);
         }
         if (done == TX_BATCH) transport.kick(TXQ);   // come back after other queues had their turn
     }
 
     /**
-     * Sends one chain: its readable buffers are the header then the frame, which goes to the back
-     * end as host views of guest memory (no copy) in a reused array, behind the translated header.
+     * Adds one chain to the batch: its readable buffers are the header then the frame, which goes
+     * to the back end as host views of guest memory (no copy), behind the translated header in
+     * the batch's slot of txHeaders. Returns whether the frame was added (false: dropped here).
      */
-    private void sendChain(Chain c, TxMode mode) {
+    private boolean sendChain(Chain c, TxMode mode, NetBackend.TxBatch batch, int slot) {
         int hdr = mode.hdr();
         if (c.readable() < hdr) {
             throw new VirtioException("transmit chain of " + c.readable() + " bytes has no room for the "
@@ -302,7 +316,7 @@ public final class VirtioNet extends VirtioDevice {
         long len = c.readable() - hdr;
         if (len < 14 || len > MAX_GSO_FRAME || backend == null) {
             txDropped.incrementAndGet();
-            return;
+            return false;
         }
         List<Chain.Buffer> bufs = c.buffers();
         // The header's 10 bytes that matter (num_buffers does not on transmit) are read once into
@@ -315,16 +329,17 @@ public final class VirtioNet extends VirtioDevice {
         int flags = (int) lo & 0xFF, gso = (int) (lo >>> 8) & 0xFF, gsoSize = (int) (lo >>> 32) & 0xFFFF;
         if (!offloadsAllowed(mode, flags, gso, gsoSize)) {
             txDropped.incrementAndGet();
-            return;
+            return false;
         }
         int k = 0;
         MemorySegment[] parts = txParts(bufs.size() + 1);
         if (backendHdr != 0) {
             // the tap's header: the guest's fields, flags cut to NEEDS_CSUM, num_buffers 0
-            txHeader.set(JAVA_LONG_UNALIGNED, 0, lo & ~0xFFL | flags & VnetHeader.F_NEEDS_CSUM);
-            txHeader.set(JAVA_SHORT_UNALIGNED, 8, csumOffset);
-            if (backendHdr == VnetHeader.MRG_LENGTH) txHeader.set(JAVA_SHORT_UNALIGNED, VnetHeader.LENGTH, (short) 0);
-            parts[k++] = txHeaderSlice;
+            MemorySegment th = txHeaders[slot];
+            th.set(JAVA_LONG_UNALIGNED, 0, lo & ~0xFFL | flags & VnetHeader.F_NEEDS_CSUM);
+            th.set(JAVA_SHORT_UNALIGNED, 8, csumOffset);
+            if (backendHdr == VnetHeader.MRG_LENGTH) th.set(JAVA_SHORT_UNALIGNED, VnetHeader.LENGTH, (short) 0);
+            parts[k++] = th;
         }
         long skip = hdr;
         for (Chain.Buffer b : bufs) {
@@ -337,8 +352,8 @@ public final class VirtioNet extends VirtioDevice {
             parts[k++] = skip == 0 ? s : s.asSlice(skip);
             skip = 0;
         }
-        if (backend.send(parts, k)) txFrames.incrementAndGet();
-        else txDropped.incrementAndGet();
+        batch.add(parts, k);
+        return true;
     }
 
     /** The first n readable bytes of a chain (n at most the readable length), copied to scratch. */

@@ -65,6 +65,32 @@ public final class FakeBackend implements NetBackend {
         return f.length;
     }
 
+    /**
+     * When set, {@link #txBatch} defers: frames added are only read (from guest memory, then)
+     * and recorded by finish(), which first runs this hook, as io_uring sends them late.
+     */
+    public Runnable onBatchFinish;
+
+    @Override
+    public TxBatch txBatch() {
+        if (onBatchFinish == null) return NetBackend.super.txBatch();
+        return new TxBatch() {
+            private final List<MemorySegment[]> added = new ArrayList<>();
+
+            @Override public void add(MemorySegment[] parts, int count) {
+                added.add(java.util.Arrays.copyOf(parts, count));
+            }
+
+            @Override public int finish() {
+                onBatchFinish.run();
+                for (MemorySegment[] f : added) send(f);
+                int n = added.size();
+                added.clear();
+                return n;
+            }
+        };
+    }
+
     @Override public void start(RxHandler h) { handler = h; }
 
     @Override public synchronized void resume() { resumes++; }

@@ -143,6 +143,26 @@ class VirtioNetTest {
         }
     }
 
+    /** A back end that sends late (io_uring) reads the frames when the batch ends: the chains go back only after. */
+    @Test
+    void transmitGivesBuffersBackOnlyAfterTheBatchWasSent() {
+        FakeBackend be = new FakeBackend(VnetHeader.MRG_LENGTH);
+        try (Net n = new Net(be, null)) {
+            n.up(ALL);
+            int[] usedAtFinish = {-1};
+            be.onBatchFinish = () -> usedAtFinish[0] = n.tx.usedIdx();
+            for (int i = 0; i < 3; i++) n.tx.chain(new byte[][] {withHeader(VnetHeader.NONE, 12, frame(100 + i, i))});
+            n.h.notify(TXQ);
+            Harness.awaitUsed(n.tx, 3);
+            assertEquals(0, usedAtFinish[0], "no chain was given back before the batch was sent");
+            synchronized (be) {
+                assertEquals(3, be.sent.size());
+                for (int i = 0; i < 3; i++) assertArrayEquals(frame(100 + i, i), Arrays.copyOfRange(be.sent.get(i), 12, 112 + i));
+            }
+            assertEquals(3, n.net.txFrames());
+        }
+    }
+
     @Test
     void offloadsTheDriverDidNotTakeDropTheFrameOnly() {
         FakeBackend be = new FakeBackend(VnetHeader.MRG_LENGTH);
