@@ -200,10 +200,12 @@ public final class TapBackend implements NetBackend {
 
         UringBatch(IoUring ring) { this.ring = ring; }
 
+        private boolean ringClosed;
+
         @Override
-        public void add(MemorySegment[] parts, int count) {
+        public synchronized void add(MemorySegment[] parts, int count) {
             if (count < 0 || count > parts.length) throw new IllegalArgumentException(count + " parts of an array of " + parts.length);
-            if (closed) return;
+            if (ringClosed) return;   // the back end is closing: the frame is lost, as on a wire
             if (count > PARTS) {   // rare (a frame in more than 8 pieces): what is queued first, then this one alone
                 submit();
                 if (send(parts, count)) sent++;
@@ -229,11 +231,18 @@ public final class TapBackend implements NetBackend {
         }
 
         @Override
-        public int finish() {
-            submit();
+        public synchronized int finish() {
+            if (!ringClosed) submit();
             int n = sent;
             sent = 0;
             return n;
+        }
+
+        /** After this no request is queued or submitted: the rings can go. */
+        synchronized void closeRing() {
+            if (ringClosed) return;
+            ringClosed = true;
+            ring.close();
         }
     }
 
@@ -353,9 +362,7 @@ public final class TapBackend implements NetBackend {
         }
         epoll.close();
         Libc.close(wakeFd);
-        // the front end transmits and closes under one lock (the transport's), so no batch is
-        // being submitted while its rings are unmapped
-        if (b instanceof UringBatch u) u.ring.close();
+        if (b instanceof UringBatch u) u.closeRing();   // waits for a batch being submitted
         Libc.close(fd);
     }
 }
