@@ -333,12 +333,21 @@ NET_PEER = os.path.join(ROOT, "bench/net/build/udppeer")
 NET_FLOOD_PPS = int(os.environ.get("BENCH_NET_FLOOD_PPS", "250000"))
 
 
+NET_C_HEADER = os.path.join(ROOT, "bench/net/netbench.h")
+
+
+def net_c(binary, source):
+    """A bench/net C program, built when missing or older than its source or netbench.h."""
+    newest = max(os.path.getmtime(source), os.path.getmtime(NET_C_HEADER))
+    if not os.path.exists(binary) or os.path.getmtime(binary) < newest:
+        os.makedirs(os.path.dirname(binary), exist_ok=True)
+        subprocess.run(["cc", "-O2", "-Wall", "-pthread", "-o", binary, source], check=True)
+    return binary
+
+
 def net_peer():
-    """bench/net/udppeer.c, built once: counts what reaches 10.0.0.1:9, floods 10.0.0.2:9 on request."""
-    if not os.path.exists(NET_PEER) or os.path.getmtime(NET_PEER) < os.path.getmtime(NET_PEER_SRC):
-        os.makedirs(os.path.dirname(NET_PEER), exist_ok=True)
-        subprocess.run(["cc", "-O2", "-Wall", "-pthread", "-o", NET_PEER, NET_PEER_SRC], check=True)
-    return NET_PEER
+    """bench/net/udppeer.c: counts what reaches 10.0.0.1:9, floods 10.0.0.2:9 on request."""
+    return net_c(NET_PEER, NET_PEER_SRC)
 
 
 NET_NS, NET_TAP, NET_MAC = f"jhyvebench{os.getpid()}", "tapb0", "58:9c:fc:00:00:09"
@@ -478,9 +487,7 @@ NET_FLOOR = os.path.join(ROOT, "bench/net/build/tapfloor")
 def net_floors():
     """{"C": cmd, "FFM": cmd}: bench/net/tapfloor.c, and bench/net/TapFloor.java run as bin/jhyve
     runs (its JVM options, its runtime); each takes TAP SECONDS FRAMEFILE."""
-    if not os.path.exists(NET_FLOOR) or os.path.getmtime(NET_FLOOR) < os.path.getmtime(NET_FLOOR_SRC):
-        os.makedirs(os.path.dirname(NET_FLOOR), exist_ok=True)
-        subprocess.run(["cc", "-O2", "-Wall", "-o", NET_FLOOR, NET_FLOOR_SRC], check=True)
+    net_c(NET_FLOOR, NET_FLOOR_SRC)
     java_home = subprocess.run([os.path.join(ROOT, "bin/find-java25")], capture_output=True, text=True,
                                check=True).stdout.strip()
     classes = os.path.join(ROOT, "target", "bench-floor", "net-classes")

@@ -20,21 +20,9 @@
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
+#include "netbench.h"
 
 #define WARM 0.5
-
-static void die(const char *what)
-{
-    perror(what);
-    exit(1);
-}
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec / 1e9;
-}
 
 int main(int argc, char **argv)
 {

@@ -19,23 +19,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include "netbench.h"
 
 #define BATCH 64
 static int sock;
 static atomic_ulong received;
-
-static void die(const char *what)
-{
-    perror(what);
-    exit(1);
-}
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec / 1e9;
-}
 
 static void *receive(void *unused)
 {
