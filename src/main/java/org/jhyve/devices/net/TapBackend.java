@@ -191,9 +191,13 @@ public final class TapBackend implements NetBackend {
         return batch;
     }
 
-    /** A batch of writev requests on the tap, in one io_uring. */
+    /**
+     * A batch of writev requests on the tap, in one io_uring. PARTS iovecs per frame cover a
+     * Linux guest's largest (a TSO frame: the header, then up to MAX_SKB_FRAGS = 17 fragments
+     * and the linear part); a frame in more pieces is sent alone, after what was queued.
+     */
     private final class UringBatch implements TxBatch, IoUring.Completion {
-        static final int FRAMES = 64, PARTS = 8;
+        static final int FRAMES = 64, PARTS = 24;
         final IoUring ring;
         final MemorySegment iovs = Arena.ofAuto().allocate((long) FRAMES * PARTS * NetCalls.IOVEC_SIZE, 8);
         int sent;
@@ -206,7 +210,7 @@ public final class TapBackend implements NetBackend {
         public synchronized void add(MemorySegment[] parts, int count) {
             if (count < 0 || count > parts.length) throw new IllegalArgumentException(count + " parts of an array of " + parts.length);
             if (ringClosed) return;   // the back end is closing: the frame is lost, as on a wire
-            if (count > PARTS) {   // rare (a frame in more than 8 pieces): what is queued first, then this one alone
+            if (count > PARTS) {   // rare: what is queued first, then this one alone
                 submit();
                 if (send(parts, count)) sent++;
                 return;
