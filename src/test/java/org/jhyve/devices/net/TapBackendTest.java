@@ -117,19 +117,25 @@ class TapBackendTest {
         assertTrue(t.send(s));
     }
 
+    /** Gives the host end of t the address 10.9.0.1, starts c on t and returns the host's ARP reply. */
+    static byte[] askHost(NetNamespace ns, TapBackend t, Collector c) throws Exception {
+        ns.exec("ip", "addr", "add", "10.9.0.1/24", "dev", t.name());
+        c.backend = t;
+        t.start(c);
+        send(t, Frames.arpRequest(GUEST_MAC, GUEST_IP, HOST_IP));
+        byte[] arp = c.next(0, 0x0806);
+        assertNotNull(arp, "ARP reply");
+        return arp;
+    }
+
     @Test
     void theHostAnswersArpAndPingThroughTheTap() throws Exception {
         NetNamespace.require();
         try (NetNamespace ns = NetNamespace.create("tap")) {
             ns.call(() -> {
                 try (TapBackend t = TapBackend.open("tapt2", 0)) {
-                    ns.exec("ip", "addr", "add", "10.9.0.1/24", "dev", "tapt2");
                     Collector c = new Collector();
-                    c.backend = t;
-                    t.start(c);
-                    send(t, Frames.arpRequest(GUEST_MAC, GUEST_IP, HOST_IP));
-                    byte[] arp = c.next(0, 0x0806);
-                    assertNotNull(arp, "ARP reply");
+                    byte[] arp = askHost(ns, t, c);
                     assertEquals(2, Frames.u16(arp, 20), "ARP opcode reply");
                     assertArrayEquals(GUEST_MAC, java.util.Arrays.copyOfRange(arp, 0, 6));
                     assertArrayEquals(HOST_IP, java.util.Arrays.copyOfRange(arp, 28, 32));
@@ -160,13 +166,8 @@ class TapBackendTest {
         try (NetNamespace ns = NetNamespace.create("tap")) {
             ns.call(() -> {
                 try (TapBackend t = TapBackend.open("tapt5", 0)) {
-                    ns.exec("ip", "addr", "add", "10.9.0.1/24", "dev", "tapt5");
                     Collector c = new Collector();
-                    c.backend = t;
-                    t.start(c);
-                    send(t, Frames.arpRequest(GUEST_MAC, GUEST_IP, HOST_IP));
-                    byte[] arp = c.next(0, 0x0806);
-                    assertNotNull(arp, "ARP reply");
+                    byte[] arp = askHost(ns, t, c);
                     byte[] hostMac = java.util.Arrays.copyOfRange(arp, 22, 28);
                     NetBackend.TxBatch batch = t.txBatch();
                     Arena arena = Arena.ofAuto();
