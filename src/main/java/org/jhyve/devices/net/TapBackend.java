@@ -201,10 +201,9 @@ public final class TapBackend implements NetBackend {
         final IoUring ring;
         final MemorySegment iovs = Arena.ofAuto().allocate((long) FRAMES * PARTS * NetCalls.IOVEC_SIZE, 8);
         int sent;
+        boolean ringClosed;
 
         UringBatch(IoUring ring) { this.ring = ring; }
-
-        private boolean ringClosed;
 
         @Override
         public synchronized void add(MemorySegment[] parts, int count) {
@@ -293,9 +292,6 @@ public final class TapBackend implements NetBackend {
         rxThread = Thread.ofPlatform().name("net " + name).daemon().unstarted(() -> rxLoop(handler, coalescing));
         rxThread.start();
     }
-
-    /** Frames read from the tap so far. */
-    public long framesIn() { return framesIn.get(); }
 
     private void rxLoop(RxHandler handler, RxCoalescing coalescing) {
         boolean armed = true;
