@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
@@ -511,17 +510,26 @@ public final class VirtioNet extends VirtioDevice {
      * the driver took, num_buffers = used; written over the first chain's first guestHdr bytes.
      */
     private void writeGuestHeader(int used) {
-        MemorySegment out = rxGuestHeader;
-        out.fill((byte) 0);
+        long lo = 0;          // flags, gso_type, hdr_len, gso_size, csum_start (little-endian)
+        short csumOffset = 0;
         if (backendHdr != 0) {
-            int flags = guestCsum ? rxHeader.get(JAVA_BYTE, 0) & (VnetHeader.F_NEEDS_CSUM | VnetHeader.F_DATA_VALID) : 0;
-            int gso = guestTso ? rxHeader.get(JAVA_BYTE, 1) & 0xFF : VnetHeader.GSO_NONE;
-            out.set(JAVA_BYTE, 0, (byte) flags);
-            out.set(JAVA_BYTE, 1, (byte) gso);
-            if (gso != VnetHeader.GSO_NONE) MemorySegment.copy(rxHeader, 2, out, 2, 4);       // hdr_len, gso_size
-            if (flags != 0) MemorySegment.copy(rxHeader, 6, out, 6, 4);                        // csum_start/offset
+            long t = rxHeader.get(JAVA_LONG_UNALIGNED, 0);
+            int flags = guestCsum ? (int) t & (VnetHeader.F_NEEDS_CSUM | VnetHeader.F_DATA_VALID) : 0;
+            int gso = guestTso ? (int) (t >>> 8) & 0xFF : VnetHeader.GSO_NONE;
+            lo = flags | (long) gso << 8;
+            if (gso != VnetHeader.GSO_NONE) lo |= t & 0x0000_FFFF_FFFF_0000L;           // hdr_len, gso_size
+            if (flags != 0) {
+                lo |= t & 0xFFFF_0000_0000_0000L;                                          // csum_start
+                csumOffset = rxHeader.get(JAVA_SHORT_UNALIGNED, 8);
+            }
         }
+        Chain.Buffer b0 = held.getFirst().buffers().getFirst();
+        MemorySegment out = b0.writable() && b0.length() >= guestHdr ? b0.host() : rxGuestHeader;
+        out.set(JAVA_LONG_UNALIGNED, 0, lo);
+        out.set(JAVA_SHORT_UNALIGNED, 8, csumOffset);
         if (guestHdr == VnetHeader.MRG_LENGTH) out.set(JAVA_SHORT_UNALIGNED, VnetHeader.LENGTH, (short) used);
+        if (out != rxGuestHeader) return;
+        // split over buffers (or behind readable ones): copied piece by piece from scratch
         long off = 0;
         for (Chain.Buffer b : held.getFirst().buffers()) {
             if (off == guestHdr) break;

@@ -185,7 +185,10 @@ public final class Virtqueue {
     }
 
     private Chain walk(int head) {
-        List<Chain.Buffer> buffers = new ArrayList<>();
+        // most chains have one or two buffers (a frame, a header and its data): those are kept in
+        // locals and wrapped once, without a growing list per chain
+        Chain.Buffer first = null, second = null;
+        List<Chain.Buffer> more = null;
         MemorySegment table = desc;
         int tableLen = size;
         boolean inIndirect = false;
@@ -234,14 +237,27 @@ public final class Virtqueue {
             if (readable + writable > MAX_CHAIN_BYTES) {
                 throw new VirtioException("queue " + index + ": chain from head " + head + " is longer than " + MAX_CHAIN_BYTES + " bytes");
             }
-            buffers.add(new Chain.Buffer(addr, host, w));
+            Chain.Buffer b = new Chain.Buffer(addr, host, w);
+            if (first == null) {
+                first = b;
+            } else if (second == null) {
+                second = b;
+            } else {
+                if (more == null) {
+                    more = new ArrayList<>();
+                    more.add(first);
+                    more.add(second);
+                }
+                more.add(b);
+            }
             if ((flags & DESC_F_NEXT) == 0) break;
             if (next >= tableLen) {
                 throw new VirtioException("queue " + index + ": descriptor " + i + " points to " + next + " beyond " + tableLen);
             }
             i = next;
         }
-        return new Chain(head, List.copyOf(buffers), readable, writable);
+        List<Chain.Buffer> buffers = more != null ? List.copyOf(more) : second != null ? List.of(first, second) : List.of(first);
+        return new Chain(head, buffers, readable, writable);
     }
 
     /** Returns a chain to the driver with the number of bytes written into it. */
