@@ -224,43 +224,74 @@ FLOOR = os.path.join(ROOT, "bench/floor/build")
 FLOOR_SRC = os.path.join(ROOT, "bench/floor")
 
 
-def run_ms(cmd):
+# The pinned rows' placement: the vCPU alone on one core, everything else (the VMM's other
+# threads, the host peer, a network floor program) on the other; the exit floor's loop runs on the vCPU's core.
+PIN_VCPU, PIN_REST = 0, 1
+
+
+def run_ms(cmd, pin=False):
+    """Wall time of one exit-loop run. pin: the VMM's vCPU thread on PIN_VCPU, the rest of it on
+    PIN_REST (the command must already run under taskset on PIN_REST)."""
     t0 = time.monotonic()
-    r = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    pinned = threading.Event()
+    if pin:
+        threading.Thread(target=pin_vcpu, args=(p.pid, pinned), daemon=True).start()
+    rc = p.wait()
     ms = (time.monotonic() - t0) * 1000
-    if cmd[0] == JHYVE:
+    pinned.set()
+    if JHYVE in cmd:
         # pc-testdev ends jhyve at once, without removing its /run/jhyve/vmm entry
         subprocess.run([JHYVECTL, f"--vm={VM}", "--destroy"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    if r.returncode != 1:  # pc-testdev / isa-debug-exit with value 0 ends both VMMs with status 1
-        raise RuntimeError(f"{cmd[0]} ended with status {r.returncode}")
+    if rc != 1:  # pc-testdev / isa-debug-exit with value 0 ends both VMMs with status 1
+        raise RuntimeError(f"{cmd[0]} ended with status {rc}")
     return ms
 
 
-def m_exits(rounds, n=100000):
+def m_exits(rounds):
     """Exit round trip: the same tiny PVH guest (bench/floor/exitloop.S) does N port writes or MMIO
-    reads; the time of a run with N minus a run with 0 divided by N removes start-up from the figure.
-    The raw floor is bench/floor/kvmfloor.c, a minimal C KVM loop over the same instructions."""
-    subprocess.run(["make", "-s", "-C", os.path.join(ROOT, "bench/floor"), f"N={n}"], check=True)
-    jh = lambda elf: [JHYVE, "-m", "16M", "-s", "0,hostbridge", "-s", "1,lpc", "-l", "pc-testdev",
-                      "-o", f"jhyve.kernel={elf}", VM]
-    qm = lambda elf: ["qemu-system-x86_64", "-accel", "kvm", "-M", "microvm", "-m", "16", "-nographic", "-nodefaults",
-                      "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-kernel", elf]
+    reads. The row is the steady state, as the floor's: (time of a run with LONG exits minus a run
+    with WARM exits) / (LONG - WARM), so neither start-up nor the JIT's warm-up over the first WARM
+    exits is in it; the note gives the first WARM exits (a run with WARM minus a run with 0) too.
+    The raw floor is bench/floor/kvmfloor.c, a minimal C KVM loop over the same instructions.
+    Pinned, as netpin: the vCPU thread (and the floor's loop) alone on PIN_VCPU, everything else on
+    PIN_REST; unpinned, where the JIT, the VMM's other threads and the vCPU land moved a ratio by
+    ±0.1 between runs."""
+    warm, long = (100000, 300000) if rounds <= 3 else (200000, 600000)
+    elfs = [f"build/{k}-{n}.elf" for k in ("pio", "mmio") for n in (0, warm, long)]
+    subprocess.run(["make", "-s", "-C", FLOOR_SRC, "build/kvmfloor", *elfs], check=True)
+    if not {PIN_VCPU, PIN_REST} <= os.sched_getaffinity(0):
+        raise RuntimeError(f"exits needs cpus {PIN_VCPU} and {PIN_REST}")
+    rest = ["taskset", "-c", str(PIN_REST)]
+    jh = lambda elf: rest + [JHYVE, "-m", "16M", "-s", "0,hostbridge", "-s", "1,lpc", "-l", "pc-testdev",
+                             "-o", f"jhyve.kernel={elf}", VM]
+    qm = lambda elf: rest + ["qemu-system-x86_64", "-accel", "kvm", "-M", "microvm", "-m", "16", "-nographic",
+                             "-nodefaults", "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
+                             "-kernel", elf]
     rows = []
     for kind in ("pio", "mmio"):
+        elf = lambda n: os.path.join(FLOOR, f"{kind}-{n}.elf")
         res = {"jhyve": [], "qemu": [], "floor": []}
-        for _ in range(max(2, rounds // 3)):
-            for name, mk in (("jhyve", jh), ("qemu", qm)):
-                full = run_ms(mk(os.path.join(FLOOR, f"{kind}-N.elf")))
-                empty = run_ms(mk(os.path.join(FLOOR, f"{kind}-0.elf")))
-                res[name].append((full - empty) * 1000 / n)
-            out = subprocess.run([os.path.join(FLOOR, "kvmfloor"), kind, str(n)], capture_output=True, text=True,
-                                 check=True).stdout
+        first = {"jhyve": [], "qemu": []}
+        ratio = {"jhyve": [], "qemu": []}   # to the floor of the same round: the machine's drift cancels
+        for _ in range(max(2, rounds // 2)):
+            out = subprocess.run(["taskset", "-c", str(PIN_VCPU), os.path.join(FLOOR, "kvmfloor"), kind, str(long)],
+                                 capture_output=True, text=True, check=True).stdout
             res["floor"].append(float(re.search(r"ns_per_exit=(\d+)", out).group(1)) / 1000)
-        floor = statistics.median(res["floor"])
+            for name, mk in (("jhyve", jh), ("qemu", qm)):
+                t = {n: run_ms(mk(elf(n)), pin=True) for n in (0, warm, long)}
+                res[name].append((t[long] - t[warm]) * 1000 / (long - warm))
+                first[name].append((t[warm] - t[0]) * 1000 / warm)
+                ratio[name].append(res[name][-1] / res["floor"][-1])
+        med = statistics.median
         label = "port-I/O" if kind == "pio" else "MMIO"
-        rows.append((f"{label} exit round trip from a guest loop (µs)",
-                     f"lower is better; raw KVM floor {floor:.2f} µs, jhyve/floor "
-                     f"{statistics.median(res['jhyve']) / floor:.2f}", res["jhyve"], res["qemu"]))
+        rows.append((f"{label} exit round trip from a guest loop, pinned, steady state (µs)",
+                     f"lower is better; exits {warm // 1000}k-{long // 1000}k of the loop; raw KVM floor "
+                     f"{med(res['floor']):.2f} µs; to the floor of the same round: jhyve {med(ratio['jhyve']):.2f} "
+                     f"({min(ratio['jhyve']):.2f}-{max(ratio['jhyve']):.2f}), QEMU {med(ratio['qemu']):.2f} "
+                     f"({min(ratio['qemu']):.2f}-{max(ratio['qemu']):.2f}); the first {warm // 1000}k exits "
+                     f"(JIT warm-up included): {med(first['jhyve']):.2f} vs {med(first['qemu']):.2f} µs",
+                     res["jhyve"], res["qemu"]))
     return rows
 
 
@@ -377,10 +408,6 @@ def net_vmm_cmd(vmm, nic, mode, pin=False):
             "-netdev", f"tap,id=n0,ifname={NET_TAP},script=no,downscript=no,vhost=off",
             "-device", f"{model},netdev=n0,mac={NET_MAC}"]
 
-
-# The pinned rows' placement: the vCPU alone on one core, everything else (the VMM's other
-# threads, the host peer, a floor program) on the other.
-PIN_VCPU, PIN_REST = 0, 1
 
 
 def in_ns(cmd, pin=False):

@@ -12,32 +12,36 @@ import java.util.stream.Stream;
 /**
  * Where named VMs live: the Linux stand-in for FreeBSD's /dev/vmm. One directory per VM under
  * {@code /run/jhyve/vmm} ({@code JHYVE_VMM_DIR} overrides it); guest RAM in a shared-memory file
- * under {@code /dev/shm} ({@code JHYVE_SHM_DIR} overrides it), so it does not fill /run.
+ * on jhyve's huge-page tmpfs, {@code /run/jhyve/ram}, or {@code /dev/shm} where that cannot be
+ * mounted ({@link RamDir}; {@code JHYVE_SHM_DIR} overrides both).
  */
 public final class VmHomes {
     public static final String DIR_ENV = "JHYVE_VMM_DIR", SHM_ENV = "JHYVE_SHM_DIR";
-    public static final Path DEFAULT_DIR = Path.of("/run/jhyve/vmm"), DEFAULT_SHM = Path.of("/dev/shm");
+    public static final Path DEFAULT_DIR = Path.of("/run/jhyve/vmm");
     /** bhyve's VM_MAX_NAMELEN is 32 with the NUL. */
     public static final int MAX_NAME = 31;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]*");
 
     private final Path root;
-    private final Path shm;
+    private Path shm;   // null: RamDir's choice, made when RAM is first created (only then may it mount)
 
     public VmHomes(Path root, Path shm) {
         this.root = root.toAbsolutePath().normalize();
-        this.shm = shm.toAbsolutePath().normalize();
+        this.shm = shm == null ? null : shm.toAbsolutePath().normalize();
     }
 
     public static VmHomes fromEnvironment() {
         String dir = System.getenv(DIR_ENV), shm = System.getenv(SHM_ENV);
         return new VmHomes(dir == null || dir.isEmpty() ? DEFAULT_DIR : Path.of(dir),
-                shm == null || shm.isEmpty() ? DEFAULT_SHM : Path.of(shm));
+                shm == null || shm.isEmpty() ? null : Path.of(shm));
     }
 
     public Path root() { return root; }
 
-    Path shm() { return shm; }
+    synchronized Path shm() {
+        if (shm == null) shm = RamDir.resolve();
+        return shm;
+    }
 
     /** Checks a VM name: it becomes a directory and part of a socket path. */
     public static String checkName(String name) {

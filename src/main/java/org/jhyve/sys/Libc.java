@@ -31,7 +31,8 @@ public final class Libc {
     public static final int MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000,
             MAP_POPULATE = 0x8000;
     public static final int MADV_DONTDUMP = 16, MADV_DODUMP = 17, MADV_HUGEPAGE = 14, MADV_MERGEABLE = 12;
-    public static final int EINTR = 4, EAGAIN = 11, ENOENT = 2, EBADF = 9, EEXIST = 17, EINVAL = 22, ENOSYS = 38;
+    public static final int EPERM = 1, EINTR = 4, EAGAIN = 11, ENOENT = 2, EBADF = 9, EEXIST = 17, EINVAL = 22, ENOSYS = 38;
+    public static final long MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8;
     public static final int EFD_CLOEXEC = 02000000, EFD_NONBLOCK = 04000;
     public static final int MFD_CLOEXEC = 1;
     public static final int SIGTERM = 15, SIGINT = 2, SIGHUP = 1, SIGUSR1 = 10;
@@ -41,7 +42,7 @@ public final class Libc {
     static final long SYS_READ = 0, SYS_WRITE = 1, SYS_CLOSE = 3, SYS_MMAP = 9, SYS_MPROTECT = 10, SYS_MUNMAP = 11,
             SYS_RT_SIGACTION = 13, SYS_RT_SIGPROCMASK = 14, SYS_IOCTL = 16, SYS_PREAD64 = 17, SYS_PWRITE64 = 18, SYS_MADVISE = 28,
             SYS_GETPID = 39, SYS_FTRUNCATE = 77, SYS_GETEUID = 107, SYS_RT_SIGTIMEDWAIT = 128, SYS_GETPRIORITY = 140,
-            SYS_SETPRIORITY = 141, SYS_MLOCK = 149, SYS_PRCTL = 157,
+            SYS_SETPRIORITY = 141, SYS_MLOCK = 149, SYS_PRCTL = 157, SYS_MOUNT = 165, SYS_UMOUNT2 = 166,
             SYS_GETTID = 186, SYS_SCHED_SETAFFINITY = 203, SYS_TGKILL = 234, SYS_OPENAT = 257,
             SYS_EVENTFD2 = 290, SYS_MEMFD_CREATE = 319;
     static final int AT_FDCWD = -100;
@@ -216,6 +217,22 @@ public final class Libc {
 
     public static void ftruncate(int fd, long size) {
         must("ftruncate to " + size, sys(SYS_FTRUNCATE, fd, size, 0));
+    }
+
+    /** mount(2) of a file system that needs no device (tmpfs), nosuid, nodev, noexec: {@code options} is its data string. */
+    public static void mount(String fsType, String target, String options) {
+        try (Arena a = Arena.ofConfined()) {
+            must("mount " + fsType + " on " + target + " (" + options + ")", syscall(SYS_MOUNT, a.allocateFrom(fsType).address(),
+                    a.allocateFrom(target).address(), a.allocateFrom(fsType).address(), MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                    a.allocateFrom(options).address(), 0));
+        }
+    }
+
+    /** umount2(2) with no flags. */
+    public static void umount(String target) {
+        try (Arena a = Arena.ofConfined()) {
+            must("umount " + target, sys(SYS_UMOUNT2, a.allocateFrom(target).address(), 0, 0));
+        }
     }
 
     public static int gettid() { return (int) sys(SYS_GETTID, 0, 0, 0); }

@@ -230,10 +230,10 @@ final class DaemonHarness implements AutoCloseable {
 
     static VmHomes homes() { return VmHomes.fromEnvironment(); }
 
-    /** Where guest RAM files go (JHYVE_SHM_DIR, else /dev/shm). */
+    /** Where guest RAM files go (JHYVE_SHM_DIR, else RamDir's choice). */
     static Path shmDir() {
         var s = System.getenv(VmHomes.SHM_ENV);
-        return Path.of(s == null || s.isEmpty() ? "/dev/shm" : s);
+        return s == null || s.isEmpty() ? org.jhyve.home.RamDir.resolve() : Path.of(s);
     }
 
     /** The guest RAM files of a domain: jhyve-NAME-XXXXXXXX. */
