@@ -82,8 +82,8 @@ class JitPriorityTest {
                 try {
                     comm = Files.readString(t.resolve("comm")).trim();
                     stat = Files.readString(t.resolve("stat"));
-                } catch (java.nio.file.NoSuchFileException e) {
-                    continue;   // a thread that ended during the scan
+                } catch (java.nio.file.FileSystemException e) {
+                    continue;   // a thread that ended during the scan: ENOENT, or ESRCH ("No such process")
                 }
                 if (!comm.startsWith("C1 CompilerThre") && !comm.startsWith("C2 CompilerThre")) continue;
                 String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
