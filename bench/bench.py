@@ -409,7 +409,6 @@ def net_vmm_cmd(vmm, nic, mode, pin=False):
             "-device", f"{model},netdev=n0,mac={NET_MAC}"]
 
 
-
 def in_ns(cmd, pin=False):
     return ["ip", "netns", "exec", NET_NS] + (["taskset", "-c", str(PIN_REST)] if pin else []) + cmd
 

@@ -15,8 +15,8 @@ import java.nio.file.StandardOpenOption;
  * {@code /run/jhyve/ram}, mounted {@code huge=within_size}, so that guest RAM gets 2 MiB pages
  * as FreeBSD's vmm gives it superpages and as QEMU's anonymous RAM gets transparent huge pages.
  * On /dev/shm a RAM file gets 4 KiB pages wherever the distribution mounts it huge=never (the
- * usual default, and this machine's): every guest access then walks a 4 KiB host page under
- * nested paging, and receiving frames into guest buffers measured 5-15 % slower (BENCHMARKS.md).
+ * usual default, and this machine's): the guest's TLB misses then walk down to 4 KiB host
+ * pages, and receiving frames into guest buffers measured 5-15 % slower (BENCHMARKS.md).
  * The first jhyve that may mount (root) mounts it, under a lock so two never stack mounts; an
  * existing mount point is used as it is (an administrator's choice of options stands). Where
  * nothing can be mounted (not root, no permission), RAM goes to /dev/shm as before.
@@ -49,7 +49,8 @@ public final class RamDir {
     /** The directory for guest RAM files: DEFAULT, mounted if need be, or FALLBACK. */
     public static Path resolve() { return resolve(DEFAULT, FALLBACK, SYSTEM); }
 
-    static Path resolve(Path dir, Path fallback, Mounts mounts) {
+    // synchronized: the file lock serialises processes, but within one JVM a second lock() would throw
+    static synchronized Path resolve(Path dir, Path fallback, Mounts mounts) {
         try {
             if (Files.isDirectory(dir) && mounts.isMountPoint(dir)) return dir;
             Files.createDirectories(dir);
