@@ -22,8 +22,12 @@ class RamDirTest {
     static final class FakeMounts implements RamDir.Mounts {
         final List<String> mounted = new ArrayList<>();
         final int failWith;
+        boolean writable = true;
 
         FakeMounts(int failWith) { this.failWith = failWith; }
+
+        @Override
+        public boolean writable(Path dir) { return writable; }
 
         @Override
         public boolean isMountPoint(Path dir) { return mounted.contains(dir.toString()); }
@@ -44,6 +48,16 @@ class RamDirTest {
         assertTrue(Files.isDirectory(dir), "the mount point is created");
         assertEquals(dir, RamDir.resolve(dir, tmp.resolve("shm"), m));
         assertEquals(1, m.mounted.size(), "a mounted directory is not mounted again");
+    }
+
+    @Test
+    void aMountOnlyRootMayWriteToSendsOtherUsersToTheFallback(@TempDir Path tmp) {
+        Path dir = tmp.resolve("ram"), fallback = tmp.resolve("shm");
+        FakeMounts m = new FakeMounts(0);
+        assertEquals(dir, RamDir.resolve(dir, fallback, m));
+        m.writable = false;
+        assertEquals(fallback, RamDir.resolve(dir, fallback, m));
+        assertEquals(1, m.mounted.size(), "the existing mount is not mounted again");
     }
 
     @Test
@@ -76,6 +90,8 @@ class RamDirTest {
             String line = Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
                     .filter(l -> l.split(" ")[4].equals(dir.toString())).findFirst().orElseThrow();
             assertTrue(line.contains(" - tmpfs ") && line.contains("huge=within_size"), line);
+            assertEquals("rwxr-xr-x", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)),
+                    "only root writes guest RAM there");
             assertEquals(1, Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
                     .filter(l -> l.split(" ")[4].equals(dir.toString())).count());
             assertEquals(dir, RamDir.resolve(dir, tmp.resolve("fallback"), RamDir.SYSTEM));
