@@ -42,6 +42,12 @@ public final class E1000 extends PciDevice implements AutoCloseable {
     /** The largest packet the transmit path assembles (a 64 KiB TSO payload plus headers). */
     static final int MAX_TX_PACKET = 65536 + 256;
     static final int MIN_FRAME = 60, CRC_LEN = 4, MAX_FRAME_CRC = 1522, MAX_LONG_FRAME_CRC = 16384;
+    /**
+     * Frames of one transmit pass go to the back end's batch (with io_uring: one system call for
+     * up to this many); each waits in a slot of its own until the batch is sent, since the next
+     * packet is assembled in the same buffer. A frame longer than a slot goes alone.
+     */
+    static final int TX_SLOTS = 32, TX_SLOT = 2048;
 
     private final NetBackend backend;
     private final MacAddress mac;
@@ -51,7 +57,10 @@ public final class E1000 extends PciDevice implements AutoCloseable {
     private final Stats stats = new Stats();
     private final int[] regs = new int[Regs.REGISTER_BAR_SIZE / 4];
     private final Set<String> logged = ConcurrentHashMap.newKeySet();
-    private final MemorySegment txPacket, txScratch, rxFrame;
+    private final MemorySegment txPacket, txScratch, rxFrame, txSlots;
+    private final MemorySegment[] txParts = new MemorySegment[1];
+    private NetBackend.TxBatch txBatch;   // the back end's, taken at the first frame
+    private int txQueued;                 // frames in txSlots not sent yet
     private final CRC32 crc = new CRC32();
     private int icr, ims, ioAddr;
 
@@ -84,6 +93,7 @@ public final class E1000 extends PciDevice implements AutoCloseable {
         txPacket = arena.allocate(MAX_TX_PACKET + 4, 16);
         txScratch = arena.allocate(256 + 65536 + 4, 16);
         rxFrame = arena.allocate(NetBackend.MAX_FRAME + CRC_LEN + MIN_FRAME, 16);
+        txSlots = arena.allocate((long) TX_SLOTS * TX_SLOT, 64);
         phy.setLink(backend != null);
         reset();
     }
@@ -381,6 +391,8 @@ public final class E1000 extends PciDevice implements AutoCloseable {
         } catch (GuestMemory.GuestMemoryException e) {
             txFailed = true;
             logOnce("txdma", "{0}: transmit DMA failed ({1}): transmit stopped until reset", this, e.getMessage());
+        } finally {
+            sendQueued();   // before the interrupt that reports them
         }
         if (causes != 0) raise(causes);
     }
@@ -482,7 +494,26 @@ public final class E1000 extends PciDevice implements AutoCloseable {
         }
         int d0 = f.get(JAVA_BYTE, 0) & 0xFF;
         stats.sent(len + CRC_LEN, isBroadcast(f), (d0 & 1) != 0);
-        if (backend != null) backend.send(f.asSlice(0, len));
+        if (backend == null) return;
+        if (len > TX_SLOT) {   // a long frame: after those queued before it, alone
+            sendQueued();
+            backend.send(f.asSlice(0, len));
+            return;
+        }
+        if (txQueued == TX_SLOTS) sendQueued();
+        if (txBatch == null) txBatch = backend.txBatch();
+        MemorySegment slot = txSlots.asSlice((long) txQueued * TX_SLOT, len);
+        MemorySegment.copy(f, 0, slot, 0, len);
+        txParts[0] = slot;
+        txBatch.add(txParts, 1);
+        txQueued++;
+    }
+
+    /** Hands the queued frames to the host; their slots are free again. */
+    private void sendQueued() {
+        if (txQueued == 0) return;
+        txQueued = 0;
+        txBatch.finish();
     }
 
     private static boolean isBroadcast(MemorySegment f) {

@@ -380,6 +380,53 @@ class E1000Test {
         assertEquals(0x0800, Frames.u16(s, 16));
     }
 
+
+    // A batching back end (io_uring) reads the frames only when the batch is sent: every frame of
+    // a pass must still be intact then, though the next packet is assembled in the same buffer.
+
+    @Test
+    void framesOfOnePassGoOutInBatchesAndStayIntactUntilSent() {
+        int[] finishes = {0};
+        be.onBatchFinish = () -> finishes[0]++;
+        txRing(64);
+        int frames = E1000.TX_SLOTS + 8;
+        byte[][] f = new byte[frames][];
+        for (int i = 0; i < frames; i++) {
+            f[i] = Frames.ethernet(PEER, MAC.bytes(), 0x0800, Frames.pattern(200 + i, i));
+            mem.write(TX_BUF + 0x800L * i, f[i]);
+            legacy(i, TX_BUF + 0x800L * i, f[i].length, TXD_CMD_EOP | TXD_CMD_RS, 0, 0);
+        }
+        w(TDT, frames);
+        assertEquals(2, finishes[0], "one batch per " + E1000.TX_SLOTS + " frames, not a system call per frame");
+        assertEquals(frames, be.sent.size());
+        for (int i = 0; i < frames; i++) assertArrayEquals(f[i], be.sent.get(i), "frame " + i);
+        assertEquals(TXD_STAT_DD, txStatus(frames - 1) & TXD_STAT_DD);
+        assertEquals(frames, r(Stats.GPTC));
+    }
+
+    @Test
+    void aFrameLongerThanASlotKeepsItsPlaceInTheOrder() {
+        be.onBatchFinish = () -> { };
+        txRing(8);
+        byte[][] f = {
+            Frames.ethernet(PEER, MAC.bytes(), 0x0800, Frames.pattern(100, 1)),
+            Frames.ethernet(PEER, MAC.bytes(), 0x0800, Frames.pattern(E1000.TX_SLOT + 500, 2)),
+            Frames.ethernet(PEER, MAC.bytes(), 0x0800, Frames.pattern(100, 3)),
+        };
+        for (int i = 0; i < f.length; i++) {
+            mem.write(TX_BUF + 0x2000L * i, f[i]);
+            legacy(i, TX_BUF + 0x2000L * i, f[i].length, TXD_CMD_EOP, 0, 0);
+        }
+        w(TDT, f.length);
+        assertEquals(f.length, be.sent.size());
+        for (int i = 0; i < f.length; i++) assertArrayEquals(f[i], be.sent.get(i), "frame " + i);
+    }
+
+    @Test
+    void tcpSegmentsThroughABatchingBackEndAreEachTheirOwn() {
+        be.onBatchFinish = () -> { };
+        tcpSegmentationSplitsAtTheMssAndFixesEveryHeader();
+    }
     // ---- receive ----
 
     void rxRing(int entries, int tail, int rctl) {
