@@ -2,8 +2,17 @@ package org.jhyve.vm;
 
 import org.jhyve.sys.Libc;
 
+import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 
 /**
  * Guest RAM laid out as bhyve does: [0, lowmem) with lowmem at most 3 GiB, and the rest from
@@ -18,15 +27,23 @@ public final class GuestMemory implements AutoCloseable {
     private final long size;
     private final long lowSize;
     private final long highSize;
-    private final int fd;
+    private final int fd;                 // a memfd we mapped, or -1
     private final MemorySegment map;
+    private final FileChannel channel;    // a named file the JDK mapped in arena, or null
+    private final Arena arena;
 
     private GuestMemory(long size, int fd, MemorySegment map) {
+        this(size, fd, map, null, null);
+    }
+
+    private GuestMemory(long size, int fd, MemorySegment map, FileChannel channel, Arena arena) {
         this.size = size;
         this.lowSize = Math.min(size, LOWMEM_LIMIT);
         this.highSize = size - lowSize;
         this.fd = fd;
         this.map = map;
+        this.channel = channel;
+        this.arena = arena;
     }
 
     /** Anonymous shared memory of the given size. */
@@ -46,34 +63,55 @@ public final class GuestMemory implements AutoCloseable {
     }
 
     /**
-     * RAM on a named file (a VM home's memory in /dev/shm): created with the given size when
-     * {@code create} is set, otherwise opened and checked to have exactly that size.
+     * RAM on a named file (a VM home's memory in /run/jhyve/ram or /dev/shm): created with the
+     * given size when {@code create} is set, otherwise opened and checked to have exactly that
+     * size. The JDK opens and maps it (FileChannel, MAP_SHARED) with its own native code, so a
+     * start creates RAM and loads the kernel into it while jhyve's system-call downcall is still
+     * being linked (3-11 ms of a trivial guest's start here, BENCHMARKS.md session 10). Without
+     * MAP_NORESERVE, which changes nothing for a shared mapping of a tmpfs file: its pages are
+     * charged to the file system's size as they are touched.
      */
-    public static GuestMemory file(java.nio.file.Path path, long size, boolean create) {
+    public static GuestMemory file(Path path, long size, boolean create) {
         if (size < 1 << 20) throw new IllegalArgumentException("guest memory of " + size + " bytes is below 1 MiB");
         if ((size & 0xFFF) != 0) throw new IllegalArgumentException("guest memory size " + size + " is not page aligned");
-        int fd = Libc.open(path.toString(), Libc.O_RDWR | (create ? Libc.O_CREAT | Libc.O_EXCL : 0), 0600);
+        FileChannel ch;
         try {
-            if (create) {
-                Libc.ftruncate(fd, size);
-            } else {
-                long actual;
-                try {
-                    actual = java.nio.file.Files.size(path);
-                } catch (java.io.IOException e) {
-                    throw new IllegalStateException("cannot read the size of guest memory file " + path + ": " + e.getMessage());
-                }
-                if (actual != size) {
-                    throw new IllegalStateException("guest memory file " + path + " holds " + actual + " bytes, expected " + size);
-                }
-            }
-            MemorySegment m = Libc.mmap(size, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED | Libc.MAP_NORESERVE,
-                    fd, 0, "guest RAM in " + path);
-            return new GuestMemory(size, fd, m);
-        } catch (RuntimeException e) {
-            Libc.close(fd);
-            throw e;
+            ch = create ? FileChannel.open(path, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                            StandardOpenOption.WRITE), OWNER_ONLY)   // the guest's RAM: 0600, whatever the umask
+                    : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot " + (create ? "create" : "open") + " guest memory file " + path + ": " + reason(e));
         }
+        Arena arena = Arena.ofShared();
+        try {
+            // A new file is grown by map itself (ftruncate: holes, no page allocated).
+            if (!create && ch.size() != size) {
+                throw new IllegalStateException("guest memory file " + path + " holds " + ch.size() + " bytes, expected " + size);
+            }
+            MemorySegment m = ch.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
+            // Accessed as the memfd's mapping is, without the arena's liveness check on every
+            // guest memory access; the arena only unmaps it at close.
+            return new GuestMemory(size, -1, MemorySegment.ofAddress(m.address()).reinterpret(size), ch, arena);
+        } catch (IOException | RuntimeException e) {
+            arena.close();
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // the mapping failed already; that is the error to report
+            }
+            if (e instanceof RuntimeException r) throw r;
+            throw new IllegalStateException("cannot map guest memory file " + path + ": " + reason((IOException) e));
+        }
+    }
+
+    private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
+            PosixFilePermissions.asFileAttribute(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
+
+    private static String reason(IOException e) {
+        if (e instanceof java.nio.file.FileAlreadyExistsException) return "it exists already";
+        if (e instanceof java.nio.file.NoSuchFileException) return "No such file or directory";
+        if (e instanceof java.nio.file.AccessDeniedException) return "Permission denied";
+        return e.getMessage() != null ? e.getMessage() : e.toString();
     }
 
     /** Wraps an existing mapping (tests use heap-free fake memory this way). */
@@ -143,14 +181,22 @@ public final class GuestMemory implements AutoCloseable {
 
     /** Advises the kernel; failures are not fatal (e.g. MADV_DONTDUMP on an old kernel). */
     public void advise(int advice) {
-        if (fd >= 0) Libc.madvise(map, advice);
+        if (fd >= 0 || channel != null) Libc.madvise(map, advice);
     }
 
     public void lock() { Libc.mlock(map); }
 
     @Override
     public void close() {
-        if (fd >= 0) {
+        if (channel != null) {
+            if (!arena.scope().isAlive()) return;   // closed already
+            arena.close();
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // nothing was written through the channel: there is nothing to lose
+            }
+        } else if (fd >= 0) {
             Libc.munmap(map);
             Libc.close(fd);
         }

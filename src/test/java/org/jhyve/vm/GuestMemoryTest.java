@@ -1,6 +1,11 @@
 package org.jhyve.vm;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -47,5 +52,42 @@ class GuestMemoryTest {
     void sizeMustBePagesAndAtLeastOneMiB() {
         assertThrows(IllegalArgumentException.class, () -> GuestMemory.create("t", 4096));
         assertThrows(IllegalArgumentException.class, () -> GuestMemory.create("t", (2 << 20) + 1));
+    }
+
+    // A VM home's RAM file: jhyve creates it, jhyveload's RAM is opened again by jhyve, and
+    // both map the same pages.
+
+    @Test
+    void namedFileIsTheOwnersAloneSparseAndSharedWithALaterOpen(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("ram");
+        try (GuestMemory m = GuestMemory.file(f, 4 << 20, true)) {
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)));
+            assertEquals(4 << 20, Files.size(f));
+            assertEquals(0L, blocks(f), "grown with holes: no page is allocated before the guest touches it");
+            m.writeLong(0x3F_F000, 0x0123456789ABCDEFL);
+            try (GuestMemory again = GuestMemory.file(f, 4 << 20, false)) {
+                assertEquals(0x0123456789ABCDEFL, again.readLong(0x3F_F000), "one file, one set of pages");
+            }
+        }
+        try (GuestMemory later = GuestMemory.file(f, 4 << 20, false)) {
+            assertEquals(0x0123456789ABCDEFL, later.readLong(0x3F_F000), "kept in the file after close");
+        }
+    }
+
+    @Test
+    void namedFileErrorsSayWhatAndWhere(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("ram");
+        GuestMemory.file(f, 2 << 20, true).close();
+        var exists = assertThrows(IllegalStateException.class, () -> GuestMemory.file(f, 2 << 20, true));
+        assertEquals("cannot create guest memory file " + f + ": it exists already", exists.getMessage());
+        var size = assertThrows(IllegalStateException.class, () -> GuestMemory.file(f, 4 << 20, false));
+        assertEquals("guest memory file " + f + " holds 2097152 bytes, expected 4194304", size.getMessage());
+        var missing = assertThrows(IllegalStateException.class, () -> GuestMemory.file(dir.resolve("none"), 2 << 20, false));
+        assertTrue(missing.getMessage().endsWith("none: No such file or directory"), missing.getMessage());
+    }
+
+    private static long blocks(Path f) throws Exception {
+        Process p = new ProcessBuilder("stat", "-c", "%b", f.toString()).start();
+        return Long.parseLong(new String(p.getInputStream().readAllBytes()).trim());
     }
 }
