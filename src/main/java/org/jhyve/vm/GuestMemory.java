@@ -92,15 +92,22 @@ public final class GuestMemory implements AutoCloseable {
             // Accessed as the memfd's mapping is, without the arena's liveness check on every
             // guest memory access; the arena only unmaps it at close.
             return new GuestMemory(size, -1, MemorySegment.ofAddress(m.address()).reinterpret(size), ch, arena);
-        } catch (IOException | RuntimeException e) {
-            arena.close();
-            try {
-                ch.close();
-            } catch (IOException ignored) {
-                // the mapping failed already; that is the error to report
-            }
-            if (e instanceof RuntimeException r) throw r;
-            throw new IllegalStateException("cannot map guest memory file " + path + ": " + reason((IOException) e));
+        } catch (IOException e) {
+            unmap(arena, ch);
+            throw new IllegalStateException("cannot map guest memory file " + path + ": " + reason(e));
+        } catch (RuntimeException e) {
+            unmap(arena, ch);
+            throw e;
+        }
+    }
+
+    /** Unmaps a named file's RAM and closes the file (nothing is written through the channel: nothing to lose). */
+    private static void unmap(Arena arena, FileChannel ch) {
+        arena.close();
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // the pages live in the file and the mapping is gone; a failed close loses nothing
         }
     }
 
@@ -189,13 +196,7 @@ public final class GuestMemory implements AutoCloseable {
     @Override
     public void close() {
         if (channel != null) {
-            if (!arena.scope().isAlive()) return;   // closed already
-            arena.close();
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // nothing was written through the channel: there is nothing to lose
-            }
+            if (arena.scope().isAlive()) unmap(arena, channel);   // not when closed already
         } else if (fd >= 0) {
             Libc.munmap(map);
             Libc.close(fd);
