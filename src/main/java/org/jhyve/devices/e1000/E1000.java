@@ -58,7 +58,6 @@ public final class E1000 extends PciDevice implements AutoCloseable {
     private final int[] regs = new int[Regs.REGISTER_BAR_SIZE / 4];
     private final Set<String> logged = ConcurrentHashMap.newKeySet();
     private final MemorySegment txPacket, txScratch, rxFrame, txSlots;
-    private final MemorySegment[] txParts = new MemorySegment[1];
     private NetBackend.TxBatch txBatch;   // the back end's, taken at the first frame
     private int txQueued;                 // frames in txSlots not sent yet
     private final CRC32 crc = new CRC32();
@@ -504,8 +503,8 @@ public final class E1000 extends PciDevice implements AutoCloseable {
         if (txBatch == null) txBatch = backend.txBatch();
         MemorySegment slot = txSlots.asSlice((long) txQueued * TX_SLOT, len);
         MemorySegment.copy(f, 0, slot, 0, len);
-        txParts[0] = slot;
-        txBatch.add(txParts, 1);
+        // a new array per frame: C2 traps on stores into a MemorySegment[] field (VirtioNet's comment)
+        txBatch.add(new MemorySegment[] {slot}, 1);
         txQueued++;
     }
 

@@ -31,8 +31,15 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
  * there by ioeventfd); receive runs on the back end's own thread, which scatters each frame with
  * one readv straight into the guest's buffers, and on the device thread when the driver posts
  * buffers after the device ran out. The device keeps its receive state under its own lock, so a
- * reset (stop) never races with a frame being delivered. Per frame nothing is allocated beyond
- * a slice or two: the parts arrays and header scratch are reused.
+ * reset (stop) never races with a frame being delivered. Per frame little is allocated: a slice
+ * or two and the small array of its parts; header scratch is reused.
+ *
+ * <p>The parts arrays are made per frame on purpose. JDK 25's C2 compiles a store into an array
+ * field whose element type is an interface (MemorySegment[]) with a guess about the array's
+ * class that never holds: each such store site traps once and the whole method is compiled
+ * again. On the receive path that was four C2 compiles of receiveOne while frames were
+ * arriving (pinned host→guest 126 → 153 kpps with arrays made where they are filled, whose
+ * class C2 then knows; docs/machine-notes.md).
  */
 public final class VirtioNet extends VirtioDevice {
     public static final int RING_SIZE = 1024, RXQ = 0, TXQ = 1;
@@ -63,12 +70,10 @@ public final class VirtioNet extends VirtioDevice {
     private final MemorySegment[] txHeaders = new MemorySegment[TX_BATCH];
     private final MemorySegment txGuestHeader;
     private final int[] txHeads = new int[TX_BATCH];
-    private MemorySegment[] txParts = new MemorySegment[8];
 
     /** Receive state, on the back end's thread; stop() takes the same lock. */
     private final Object rxLock = new Object();
     private final MemorySegment rxHeader, rxHeaderSlice, rxGuestHeader;
-    private MemorySegment[] rxParts = new MemorySegment[8];
     private final List<Chain> held = new ArrayList<>();
     private long heldBytes;
     private boolean running;
@@ -332,7 +337,7 @@ public final class VirtioNet extends VirtioDevice {
             return false;
         }
         int k = 0;
-        MemorySegment[] parts = txParts(bufs.size() + 1);
+        MemorySegment[] parts = new MemorySegment[bufs.size() + 1];
         if (backendHdr != 0) {
             // the tap's header: the guest's fields, flags cut to NEEDS_CSUM, num_buffers 0
             MemorySegment th = txHeaders[slot];
@@ -366,11 +371,6 @@ public final class VirtioNet extends VirtioDevice {
             off += take;
         }
         return txGuestHeader;
-    }
-
-    private MemorySegment[] txParts(int n) {
-        if (txParts.length < n) txParts = new MemorySegment[Math.max(n, 2 * txParts.length)];
-        return txParts;
     }
 
     /** Whether the header asks only for offloads the driver negotiated (and the back end can do). */
@@ -459,7 +459,7 @@ public final class VirtioNet extends VirtioDevice {
         int usable = merge ? held.size() : 1;
         int k = 0, buffers = 1;
         for (int i = 0; i < usable; i++) buffers += held.get(i).buffers().size();
-        MemorySegment[] iov = rxParts(buffers);
+        MemorySegment[] iov = new MemorySegment[buffers];
         if (backendHdr != 0) iov[k++] = rxHeaderSlice;
         long capacity = 0, skip = guestHdr;
         for (int i = 0; i < usable; i++) {
@@ -538,11 +538,6 @@ public final class VirtioNet extends VirtioDevice {
             MemorySegment.copy(out, off, b.host(), 0, take);
             off += take;
         }
-    }
-
-    private MemorySegment[] rxParts(int n) {
-        if (rxParts.length < n) rxParts = new MemorySegment[Math.max(n, 2 * rxParts.length)];
-        return rxParts;
     }
 
     @Override
