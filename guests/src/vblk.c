@@ -200,12 +200,15 @@ static u64 next_rand(void)
     return rng_state;
 }
 
-/* Runs one test for ms milliseconds keeping qd requests in flight; bs bytes each. */
+/* Runs one test for ms milliseconds keeping qd requests in flight; bs bytes each. The first
+   warm ms run the same way unmeasured (a JIT-compiled VMM reaches its steady state), and are
+   reported apart as warm_ops/warm_us. */
 static void bench_one(const char *name, bool write, bool random, int qd, u32 bs, u64 region,
-                      u8 *bufs, u64 ms)
+                      u8 *bufs, u64 ms, u64 warm)
 {
     u64 sectors_per = bs / 512, slots_in_region = region / bs, next_seq = 0;
-    u64 ops = 0, issued = 0, t0 = rdtsc(), end = t0 + ms * tsc_khz, t;
+    u64 ops = 0, issued = 0, t0 = rdtsc(), end = t0 + (warm + ms) * tsc_khz, t;
+    u64 measured_from = warm ? t0 + warm * tsc_khz : 0, warm_ops = 0, warm_t = 0;
     int inflight = 0;
     static u64 issue_time[MAX_SLOTS];
     u64 lat_total = 0;
@@ -224,6 +227,11 @@ static void bench_one(const char *name, bool write, bool random, int qd, u32 bs,
         if (slots[s].status != 0)
             fail("blk-bench: %s: request failed with status %u", name, slots[s].status);
         ops++;
+        if (measured_from && t >= measured_from) {
+            warm_ops = ops, warm_t = t - t0;
+            ops = 0, lat_total = 0, t0 = t;
+            measured_from = 0;
+        }
         if (t < end) {
             u64 idx = random ? next_rand() % slots_in_region : next_seq++ % slots_in_region;
             submit(s, write ? T_OUT : T_IN, idx * sectors_per, bufs + (u64)s * bs, bs, !write);
@@ -237,9 +245,10 @@ static void bench_one(const char *name, bool write, bool random, int qd, u32 bs,
     t = rdtsc() - t0;
     u64 iops = rate_per_sec(ops, t), bytes = ops * bs;
     u64 mbs = rate_per_sec(bytes, t) / 1000000;     /* MB/s times 10 */
-    say("blk-bench: %s qd=%d bs=%u ops=%lu bytes=%lu us=%lu mb_s=%lu.%lu iops=%lu.%lu avg_lat_us=%lu",
+    say("blk-bench: %s qd=%d bs=%u ops=%lu bytes=%lu us=%lu mb_s=%lu.%lu iops=%lu.%lu avg_lat_us=%lu"
+        " warm_ops=%lu warm_us=%lu",
         name, qd, bs, ops, bytes, tsc_to_us(t), mbs / 10, mbs % 10, iops / 10, iops % 10,
-        tsc_to_us(lat_total / (ops ? ops : 1)));
+        tsc_to_us(lat_total / (ops ? ops : 1)), warm_ops, tsc_to_us(warm_t));
 }
 
 static u64 blk_bench(u64 unused)
@@ -248,7 +257,7 @@ static u64 blk_bench(u64 unused)
     blk_open();
     if (dev.features & F_RO)
         fail("blk-bench: the device is read-only (VIRTIO_BLK_F_RO); the bench writes");
-    u64 ms = opt_u64("ms", 1000);
+    u64 ms = opt_u64("ms", 1000), warm = opt_u64("warmup", 0);
     u32 seq_bs = (u32)opt_u64("size", 131072);
     if (seq_bs < 4096 || seq_bs % 4096 || seq_bs > 1048576)
         fail("blk-bench: size=%u must be a multiple of 4096 between 4096 and 1048576", seq_bs);
@@ -263,17 +272,18 @@ static u64 blk_bench(u64 unused)
     u8 *bufs = dma_alloc((u64)qd_max * seq_bs, 4096);
     for (u64 i = 0; i < (u64)qd_max * seq_bs; i++)
         bufs[i] = (u8)(i * 13);
-    say("blk-bench: region=%lu MiB ms=%lu seq_bs=%u rand_bs=4096 qd_max=%d", region >> 20, ms, seq_bs, qd_max);
+    say("blk-bench: region=%lu MiB ms=%lu warmup=%lu seq_bs=%u rand_bs=4096 qd_max=%d", region >> 20, ms, warm,
+        seq_bs, qd_max);
     static const int qds[2] = { 1, 32 };
     u64 only_qd = opt_u64("qd", 0);
     for (int k = 0; k < 2; k++) {
         if (only_qd && only_qd != (u64)qds[k])
             continue;
         int qd = qds[k] < qd_max ? qds[k] : qd_max;
-        bench_one("seq-write", true, false, qd, seq_bs, region, bufs, ms);
-        bench_one("seq-read", false, false, qd, seq_bs, region, bufs, ms);
-        bench_one("rand-write", true, true, qd, 4096, region, bufs, ms);
-        bench_one("rand-read", false, true, qd, 4096, region, bufs, ms);
+        bench_one("seq-write", true, false, qd, seq_bs, region, bufs, ms, warm);
+        bench_one("seq-read", false, false, qd, seq_bs, region, bufs, ms, warm);
+        bench_one("rand-write", true, true, qd, 4096, region, bufs, ms, warm);
+        bench_one("rand-read", false, true, qd, 4096, region, bufs, ms, warm);
     }
     if (dev.features & F_FLUSH) {
         u64 t0 = rdtsc();

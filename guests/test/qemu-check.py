@@ -211,9 +211,10 @@ CASES = [
       r"^virtio-blk: features offered=0x[0-9a-f]+ accepted=0x10006244$",
       r"^virtio-blk: get-id status=ok id=jhyvedisk$", r"^virtio-blk: read sector=0 count=16 verify=ok$",
       r"^virtio-blk: ok$"], "shutdown", blk_args(",disable-modern=on"), None, None, {"disk": 1 << 20}),
-    ("microvm-blk-bench", MICROVM, "blk-bench ms=50 mib=8",
-     [r"^blk-bench: region=8 MiB ms=50 seq_bs=131072 rand_bs=4096 qd_max=32$",
-      r"^blk-bench: seq-write qd=1 bs=131072 ops=\d+ bytes=\d+ us=\d+ mb_s=\d+\.\d iops=\d+\.\d avg_lat_us=\d+$",
+    ("microvm-blk-bench", MICROVM, "blk-bench ms=50 warmup=20 mib=8",
+     [r"^blk-bench: region=8 MiB ms=50 warmup=20 seq_bs=131072 rand_bs=4096 qd_max=32$",
+      r"^blk-bench: seq-write qd=1 bs=131072 ops=\d+ bytes=\d+ us=\d+ mb_s=\d+\.\d iops=\d+\.\d avg_lat_us=\d+"
+      r" warm_ops=[1-9]\d* warm_us=\d+$",
       r"^blk-bench: seq-read qd=1 ", r"^blk-bench: rand-write qd=1 bs=4096 ", r"^blk-bench: rand-read qd=1 ",
       r"^blk-bench: seq-write qd=32 ", r"^blk-bench: seq-read qd=32 ", r"^blk-bench: rand-write qd=32 ",
       r"^blk-bench: rand-read qd=32 bs=4096 ", r"^blk-bench: flush us=\d+$", r"^blk-bench: done$"],
