@@ -356,7 +356,7 @@ def m_blk(rounds, mib=64):
         fj, fq = (statistics.median(first[(test, qd)][v]) for v in ("jhyve", "qemu"))
         rows.append((f"virtio-blk {test} QD{qd} ({unit}, {kind} raw file, {ms / 1000:g} s after {warm / 1000:g} s)",
                      f"higher is better; the {warm / 1000:g} s of warm-up before (JIT warm-up included): "
-                     f"{fj:.0f} vs {fq:.0f}, {fj / fq:.2f}", by["jhyve"], by["qemu"]))
+                     f"{fj:.0f} vs {fq:.0f}, " + (f"{fj / fq:.2f}" if fq else "n/a"), by["jhyve"], by["qemu"]))
     return rows
 
 
