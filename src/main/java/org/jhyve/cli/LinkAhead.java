@@ -26,6 +26,8 @@ final class LinkAhead implements Runnable {
         try {
             Libc.getpid();
             StartupTrace.mark("downcall linked");
+            Libc.customizeSyscallHandle();
+            StartupTrace.mark("syscall handle customised");
         } catch (Throwable e) {
             return;   // the main thread's own first call reports whatever is wrong with the native access
         }

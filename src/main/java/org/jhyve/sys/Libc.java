@@ -239,6 +239,17 @@ public final class Libc {
 
     public static int getpid() { return (int) sys(SYS_GETPID, 0, 0, 0); }
 
+    /**
+     * Makes enough system calls for the JDK to customise the syscall handle now. Until compiled
+     * code inlines it, every call through a method handle counts, and the 128th (the JDK's
+     * MethodHandle.CUSTOMIZE_THRESHOLD, 127) spins a LambdaForm class for that handle: ~2-3 ms of
+     * interpreted work that otherwise lands on whichever thread makes that call, during a start
+     * the vCPU thread between two exits. A thread with nothing else to do calls this first.
+     */
+    public static void customizeSyscallHandle() {
+        for (int i = 0; i < 130; i++) getpid();
+    }
+
     public static int geteuid() { return (int) sys(SYS_GETEUID, 0, 0, 0); }
 
     /** One thread's nice value (getpriority(PRIO_PROCESS, tid)); SysException when there is no such thread. */
