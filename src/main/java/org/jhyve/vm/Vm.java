@@ -70,7 +70,6 @@ public final class Vm implements VmControl, AutoCloseable {
             ram.close();
             throw new IllegalArgumentException("guest memory of " + ram.size() + " bytes for a VM of " + spec.memorySize());
         }
-        Kick.install();
         try {
             this.kvm = new Kvm();
         } catch (RuntimeException e) {
@@ -116,6 +115,7 @@ public final class Vm implements VmControl, AutoCloseable {
                 v.setCpuid(spec.cpuidMask().apply(Cpuid.forVcpu(supported, spec.topology(), i, spec.x2apic())));
                 vcpus.add(new Vcpu(this, v));
             }
+            Kick.install();   // before any vCPU runs: kicks are for running vCPUs
         } catch (RuntimeException e) {
             close();
             throw e;
