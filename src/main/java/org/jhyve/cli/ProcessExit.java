@@ -28,7 +28,7 @@ final class ProcessExit {
             "-Xlog:cds=off", "-Xint", "-XX:ThreadPriorityPolicy=1", "-XX:-UseDynamicNumberOfCompilerThreads");
     private static final List<String> QUIET_PREFIXES = List.of("-D", "--enable-native-access=", "-Xss", "-Xms", "-Xmx",
             "-XX:AOTCache=", "-XX:TieredStopAtLevel=", "-XX:CompileThresholdScaling=", "-XX:CompilerThreadPriority=",
-            "-XX:JavaPriority");
+            "-XX:JavaPriority", "-XX:ArchiveRelocationMode=");
     /** Environment variables the java launcher reads more JVM options from. */
     private static final List<String> OPTION_VARIABLES = List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS");
     private static final long SYS_EXIT_GROUP = 231;

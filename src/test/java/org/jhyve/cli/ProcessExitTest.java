@@ -38,6 +38,8 @@ class ProcessExitTest {
                 "-XX:AOTCache=/x/target/jhyve.aot", "-Xlog:aot=off", "-Xlog:cds=off", "-XX:+UnlockDiagnosticVMOptions",
                 "-XX:-AOTReplayTraining", "-Djhyve.startup.trace=true", "-XX:TieredStopAtLevel=1")));
         assertTrue(ProcessExit.quietAtExit(List.of()));
+        // documented as an opt-in through JHYVE_JAVA_OPTS (BENCHMARKS.md): a plain mapping choice
+        assertTrue(ProcessExit.quietAtExit(List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0")));
     }
 
     /** Every JVM option bin/jhyve passes (root's JIT priority ones included) must be on the quiet list. */
