@@ -168,6 +168,9 @@ public final class Machine implements AutoCloseable {
                 mem = owner.openMemory(boot.memorySize());
             }
             vm = new Vm(spec, mem);
+            BootEntry entry = boot.entry();
+            vm.setBspSetup(v -> BootCpu.setup(v, entry));
+            vm.prepareVcpus();   // their threads set their registers while devices and firmware are built
             StartupTrace.mark("machine: vm created");
             DeviceContext ctx = new DeviceContext(config, "", vm.pio(), vm.mmio(), vm::irqLine, vm.msiSink(), vm,
                     vm.memory().lowSize(), vm.memory().highSize(), hooks, null, vm.memory(), vm.fastIo());
@@ -176,8 +179,6 @@ public final class Machine implements AutoCloseable {
             FirmwareImage fw = Firmware.build(PlatformInfo.fromConfig(config, bus0Functions(platform)));
             for (Blob b : fw.blobs()) vm.memory().write(b.guestAddress(), b.bytes());
             KernelLoader.updateFirmware(vm.memory(), boot.entry(), memoryMap(fw.e820()), fw.rsdpAddress());
-            BootEntry entry = boot.entry();
-            vm.setBspSetup(v -> BootCpu.setup(v, entry));
             vm.awaitKvmSetup();   // a failure to register RAM is the creation's, with its message and status
             StartupTrace.mark("machine: firmware written");
             return new Machine(config, vm, platform, owner);

@@ -25,6 +25,9 @@ public final class Vcpu {
     private final Thread thread;
     private volatile int tid;
     private final CountDownLatch started = new CountDownLatch(1);
+    /** Opened by {@link #start} (or {@link #stop}): until then a prepared thread does not enter the guest. */
+    private final CountDownLatch go = new CountDownLatch(1);
+    private boolean prepared;
     private final java.util.concurrent.ConcurrentLinkedQueue<Consumer<KvmVcpu>> requests =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
     private volatile boolean stop;
@@ -46,13 +49,36 @@ public final class Vcpu {
 
     Vm vm() { return vm; }
 
-    void start() {
-        thread.start();
-        try {
-            started.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /**
+     * Starts the thread, which sets the vCPU's MSRs and boot registers and then waits for
+     * {@link #start}: done while the main thread still builds devices and firmware, the thread's
+     * creation and those ioctls are off the way to the first KVM_RUN.
+     */
+    synchronized void prepare() {
+        if (!prepared) {
+            prepared = true;
+            thread.start();
         }
+    }
+
+    /** Lets the vCPU run (preparing it first if need be), once its set-up is done. */
+    void start() {
+        prepare();
+        awaitUninterruptibly(started);
+        go.countDown();
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                latch.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
     }
 
     /** Runs work on the vCPU thread between two KVM_RUNs. */
@@ -111,6 +137,7 @@ public final class Vcpu {
 
     void stop() {
         stop = true;
+        go.countDown();   // a prepared thread that was never started ends without entering the guest
         kick();
     }
 
@@ -139,6 +166,7 @@ public final class Vcpu {
             return;
         }
         started.countDown();
+        awaitUninterruptibly(go);
         try {
             // An ended VM (S5, reset, a triple fault: usually this vCPU's own last exit) is not
             // entered again: the main thread would only have to signal it back out.

@@ -203,6 +203,15 @@ public final class Vm implements VmControl, AutoCloseable {
         if (interrupted) Thread.currentThread().interrupt();
     }
 
+    /**
+     * Starts the vCPU threads ahead of {@link #run}: each sets its MSRs and boot registers (the
+     * BSP's from {@link #setBspSetup}, which must be set first) and waits. Optional; run starts
+     * whatever was not prepared.
+     */
+    public void prepareVcpus() {
+        for (Vcpu v : vcpus) v.prepare();
+    }
+
     /** Starts the vCPUs and waits until the VM ends. */
     public Outcome run() {
         awaitKvmSetup();
@@ -357,6 +366,7 @@ public final class Vm implements VmControl, AutoCloseable {
 
     @Override
     public void close() {
+        stopVcpus();   // prepared threads that never ran, or a run that was not waited for
         // The VM's descriptor must outlive its set-up threads: a closed number could be reused.
         joinQuietly(pitSetup);
         joinQuietly(kvmSetup);

@@ -9,6 +9,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -45,6 +49,86 @@ class VmTest {
         Vm.Outcome o = runCode(code, 1, capture, null);
         assertEquals("ok", out.toString());
         assertEquals(ExitStatus.HALT, o.status(), o.reason());
+    }
+
+    /** mov dx, 0x3f8; mov al, 'o'; out dx, al; mov al, 'k'; out dx, al; cli; hlt; jmp $-3 */
+    private static final byte[] OK_THEN_HALT = {0x66, (byte) 0xBA, (byte) 0xF8, 0x03, (byte) 0xB0, 'o', (byte) 0xEE,
+            (byte) 0xB0, 'k', (byte) 0xEE, (byte) 0xFA, (byte) 0xF4, (byte) 0xEB, (byte) 0xFD};
+
+    private static IoDevice capture(ByteArrayOutputStream out) {
+        return new IoDevice() {
+            @Override public long read(long offset, int size) { return 0; }
+            @Override public void write(long offset, int size, long value) { if (offset == 0) out.write((int) value); }
+        };
+    }
+
+    @Test
+    void preparedVcpusEnterTheGuestOnlyWhenRun() {
+        // The guest's code is written after the vCPU threads were prepared, as firmware is in a
+        // start; run then boots it with the registers set once (that a prepared thread waits
+        // for run is checked below, where nothing runs it).
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (Vm vm = new Vm(MachineSpec.simple("t", 16 << 20, 2))) {
+            AtomicInteger setups = new AtomicInteger();
+            vm.setBspSetup(v -> {
+                setups.incrementAndGet();
+                PvhBoot.setupBsp(v, new PvhBoot.Entry(CODE, 0x6000));
+            });
+            vm.prepareVcpus();
+            vm.memory().write(CODE, OK_THEN_HALT);
+            vm.pio().register(0x3f8, 8, capture(out), "capture");
+            Vm.Outcome o = vm.run();
+            assertEquals(ExitStatus.HALT, o.status(), o.reason());
+            assertEquals("ok", out.toString());
+            assertEquals(1, setups.get());
+        }
+    }
+
+    @Test
+    void preparedVcpusThatNeverRunEndWithTheVm() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Vm vm = new Vm(MachineSpec.simple("t", 16 << 20, 1));
+        CountDownLatch setUp = new CountDownLatch(1);
+        List<Vcpu> vcpus;
+        try {
+            vm.memory().write(CODE, OK_THEN_HALT);
+            vm.pio().register(0x3f8, 8, capture(out), "capture");
+            vm.setBspSetup(v -> {
+                PvhBoot.setupBsp(v, new PvhBoot.Entry(CODE, 0x6000));
+                setUp.countDown();
+            });
+            vm.prepareVcpus();
+            vcpus = vm.vcpus();
+            assertTrue(awaitQuietly(setUp), "the BSP's thread set its registers");
+            // Time for a thread that did not wait to enter the guest: it would print "ok" at once
+            // (or fail its first exit while RAM is still being registered); either shows below.
+            sleepQuietly(300);
+            assertEquals("", out.toString());
+        } finally {
+            vm.close();   // a creation that failed after the threads were prepared
+        }
+        assertEquals("", out.toString());
+        for (Vcpu v : vcpus) {
+            long[] exits = v.exitCounts();
+            for (long n : exits) assertEquals(0, n, "vcpu " + v.id() + " entered the guest");
+        }
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static boolean awaitQuietly(CountDownLatch l) {
+        try {
+            return l.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     @Test
