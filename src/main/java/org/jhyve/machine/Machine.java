@@ -178,7 +178,7 @@ public final class Machine implements AutoCloseable {
             StartupTrace.mark("machine: devices built");
             FirmwareImage fw = Firmware.build(PlatformInfo.fromConfig(config, bus0Functions(platform)));
             for (Blob b : fw.blobs()) vm.memory().write(b.guestAddress(), b.bytes());
-            KernelLoader.updateFirmware(vm.memory(), boot.entry(), memoryMap(fw.e820()), fw.rsdpAddress());
+            KernelLoader.updateFirmware(vm.memory(), entry, memoryMap(fw.e820()), fw.rsdpAddress());
             vm.awaitKvmSetup();   // a failure to register RAM is the creation's, with its message and status
             StartupTrace.mark("machine: firmware written");
             return new Machine(config, vm, platform, owner);

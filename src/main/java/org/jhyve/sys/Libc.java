@@ -242,7 +242,7 @@ public final class Libc {
     /**
      * Makes enough system calls for the JDK to customise the syscall handle now. Until compiled
      * code inlines it, every call through a method handle counts, and the 128th (the JDK's
-     * MethodHandle.CUSTOMIZE_THRESHOLD, 127) spins a LambdaForm class for that handle: ~2-3 ms of
+     * MethodHandle.CUSTOMIZE_THRESHOLD, 127) spins a LambdaForm class for that handle: ~1.5-3 ms of
      * interpreted work that otherwise lands on whichever thread makes that call, during a start
      * the vCPU thread between two exits. A thread with nothing else to do calls this first.
      */

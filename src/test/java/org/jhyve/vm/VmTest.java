@@ -37,20 +37,6 @@ class VmTest {
         }
     }
 
-    @Test
-    void portOutputReachesTheBusAndCliHltIsExitHalt() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        IoDevice capture = new IoDevice() {
-            @Override public long read(long offset, int size) { return 0; }
-            @Override public void write(long offset, int size, long value) { if (offset == 0) out.write((int) value); }
-        };
-        byte[] code = {0x66, (byte) 0xBA, (byte) 0xF8, 0x03, (byte) 0xB0, 'o', (byte) 0xEE, (byte) 0xB0, 'k',
-                (byte) 0xEE, (byte) 0xFA, (byte) 0xF4, (byte) 0xEB, (byte) 0xFD};
-        Vm.Outcome o = runCode(code, 1, capture, null);
-        assertEquals("ok", out.toString());
-        assertEquals(ExitStatus.HALT, o.status(), o.reason());
-    }
-
     /** mov dx, 0x3f8; mov al, 'o'; out dx, al; mov al, 'k'; out dx, al; cli; hlt; jmp $-3 */
     private static final byte[] OK_THEN_HALT = {0x66, (byte) 0xBA, (byte) 0xF8, 0x03, (byte) 0xB0, 'o', (byte) 0xEE,
             (byte) 0xB0, 'k', (byte) 0xEE, (byte) 0xFA, (byte) 0xF4, (byte) 0xEB, (byte) 0xFD};
@@ -63,7 +49,15 @@ class VmTest {
     }
 
     @Test
-    void preparedVcpusEnterTheGuestOnlyWhenRun() {
+    void portOutputReachesTheBusAndCliHltIsExitHalt() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Vm.Outcome o = runCode(OK_THEN_HALT, 1, capture(out), null);
+        assertEquals("ok", out.toString());
+        assertEquals(ExitStatus.HALT, o.status(), o.reason());
+    }
+
+    @Test
+    void preparedVcpusBootWhenRun() {
         // The guest's code is written after the vCPU threads were prepared, as firmware is in a
         // start; run then boots it with the registers set once (that a prepared thread waits
         // for run is checked below, where nothing runs it).
