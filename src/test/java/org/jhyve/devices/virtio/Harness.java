@@ -134,6 +134,20 @@ final class Harness implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until value reads expected. For a field the device thread may touch in passing: the
+     * notification that DRIVER_OK sends every queue is served whenever that thread gets to it,
+     * and a receive queue's drain then turns notifications off and on again around its look.
+     */
+    static void awaitValue(java.util.function.IntSupplier value, int expected, String what) {
+        long end = System.nanoTime() + 5_000_000_000L;
+        int v;
+        while ((v = value.getAsInt()) != expected) {
+            if (System.nanoTime() > end) throw new AssertionError(what + ": stayed " + v + ", expected " + expected);
+            try { Thread.sleep(1); } catch (InterruptedException e) { throw new AssertionError(e); }
+        }
+    }
+
     /** Waits until the device reports NEEDS_RESET. */
     void awaitNeedsReset() {
         long end = System.nanoTime() + 5_000_000_000L;
