@@ -99,8 +99,11 @@ int format(char *buf, int size, const char *fmt, ...) __attribute__((format(prin
 void time_init(void);
 u64 time_now_us(void);
 void udelay(u64 us);
-extern u64 tsc_khz;
-extern const char *tsc_source;
+/* The TSC's rate and how it was found, measured on first use (time.c says when that must be). */
+u64 tsc_khz_get(void);
+const char *tsc_source_get(void);
+#define tsc_khz tsc_khz_get()
+#define tsc_source tsc_source_get()
 
 /* boot.c: what the start_info carried, copied out before anything can overwrite it. */
 struct memmap_entry { u64 addr, size; u32 type, reserved; };

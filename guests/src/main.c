@@ -189,6 +189,7 @@ void kmain(u32 start_info)
         fail("acpi: %s", acpi_error);
 
     if (mode < (int)(sizeof user_modes / sizeof user_modes[0]) && user_modes[mode]) {
+        tsc_khz_get();   /* measured here, in kernel mode: user mode cannot reach the PM timer */
         user_modes[mode]();
         power_off();
     }

@@ -1,12 +1,18 @@
 /* Time from the TSC. Its rate is measured against the ACPI PM timer (3.579545 MHz) when the FADT
    has one; otherwise taken from CPUID; failing both a 3 GHz guess is used. Only the AP start-up
-   delays and the failure timeouts depend on it, so a wrong guess slows or speeds them, no more. */
+   delays, the failure timeouts and the benchmarks' rates depend on it, so a wrong guess slows or
+   speeds them, no more.
+   The rate is worked out on first use, not at boot: the measurement spins 2 ms and reads the PM
+   timer ~60 times (each a VM exit), which a mode that never waits (poweroff, the start-up
+   benchmark's guest) would otherwise spend on one platform and not on another (QEMU's microvm has
+   no PM timer). The first use must be in kernel mode (the PM timer is an I/O port); main measures
+   before it enters a user mode, and the BSP before it starts APs (its INIT-SIPI delays). */
 #include "guest.h"
 
 #define PM_TIMER_HZ 3579545UL
 
-u64 tsc_khz;
-const char *tsc_source = "none";
+static u64 khz;
+static const char *source = "none";
 static u64 tsc_start;
 
 static bool calibrate_pm_timer(void)
@@ -24,8 +30,8 @@ static bool calibrate_pm_timer(void)
     u64 t1 = rdtsc();
     if (ticks < 7159)
         return false;
-    tsc_khz = (t1 - t0) * PM_TIMER_HZ / ((u64)ticks * 1000);
-    return tsc_khz != 0;
+    khz = (t1 - t0) * PM_TIMER_HZ / ((u64)ticks * 1000);
+    return khz != 0;
 }
 
 static bool from_cpuid(void)
@@ -35,8 +41,8 @@ static bool from_cpuid(void)
     if (r[0] >= 0x40000010 && r[0] < 0x40000100) {
         cpuid(0x40000010, 0, r);
         if (r[0]) {
-            tsc_khz = r[0];
-            tsc_source = "cpuid-40000010";
+            khz = r[0];
+            source = "cpuid-40000010";
             return true;
         }
     }
@@ -45,16 +51,16 @@ static bool from_cpuid(void)
     if (max >= 0x15) {
         cpuid(0x15, 0, r);
         if (r[0] && r[1] && r[2]) {
-            tsc_khz = (u64)r[2] * r[1] / r[0] / 1000;
-            tsc_source = "cpuid-15";
+            khz = (u64)r[2] * r[1] / r[0] / 1000;
+            source = "cpuid-15";
             return true;
         }
     }
     if (max >= 0x16) {
         cpuid(0x16, 0, r);
         if (r[0] & 0xFFFF) {
-            tsc_khz = (u64)(r[0] & 0xFFFF) * 1000;
-            tsc_source = "cpuid-16";
+            khz = (u64)(r[0] & 0xFFFF) * 1000;
+            source = "cpuid-16";
             return true;
         }
     }
@@ -64,12 +70,25 @@ static bool from_cpuid(void)
 void time_init(void)
 {
     tsc_start = rdtsc();
-    if (calibrate_pm_timer()) {
-        tsc_source = "pm-timer";
-    } else if (!from_cpuid()) {
-        tsc_khz = 3000000;
-        tsc_source = "assumed";
+}
+
+u64 tsc_khz_get(void)
+{
+    if (khz == 0) {
+        if (calibrate_pm_timer()) {
+            source = "pm-timer";
+        } else if (!from_cpuid()) {
+            khz = 3000000;
+            source = "assumed";
+        }
     }
+    return khz;
+}
+
+const char *tsc_source_get(void)
+{
+    tsc_khz_get();
+    return source;
 }
 
 u64 time_now_us(void)
