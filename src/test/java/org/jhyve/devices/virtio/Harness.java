@@ -125,14 +125,7 @@ final class Harness implements AutoCloseable {
     int msiCount() { synchronized (msis) { return msis.size(); } }
 
     /** Waits until the used index of d reaches n (the device thread works asynchronously). */
-    static void awaitUsed(FakeDriver d, int n) {
-        long end = System.nanoTime() + 5_000_000_000L;
-        while (d.usedIdx() != n) {
-            if (System.nanoTime() > end) throw new AssertionError("used index stayed " + d.usedIdx() + ", expected " + n);
-            Thread.onSpinWait();
-            try { Thread.sleep(1); } catch (InterruptedException e) { throw new AssertionError(e); }
-        }
-    }
+    static void awaitUsed(FakeDriver d, int n) { awaitValue(d::usedIdx, n, "used index"); }
 
     /**
      * Waits until value reads expected. For a field the device thread may touch in passing: the
